@@ -1,0 +1,136 @@
+"""The dataset service: version tables by content, store them as Parquet, profile them."""
+
+from __future__ import annotations
+
+import io
+from os import PathLike, fspath
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from tendml.artifacts import ArtifactStore
+from tendml.core.clock import utcnow
+from tendml.core.errors import ValidationFailed
+from tendml.core.frames import to_arrow
+from tendml.core.hashing import sha256_chunks
+from tendml.core.ids import new_id
+from tendml.entities.datasets import DatasetVersion
+from tendml.store import MetadataStore
+
+
+class Datasets:
+    """Dataset versions of one workspace."""
+
+    def __init__(self, store: MetadataStore, artifacts: ArtifactStore, actor: str) -> None:
+        self.store = store
+        self.artifacts = artifacts
+        self.actor = actor
+
+    def log(self, data: Any, name: str, *, source: str | None = None) -> DatasetVersion:
+        """Version ``data`` under ``name``: the same content again returns the existing version.
+
+        ``data`` is a pandas, polars or Arrow table, or a path to a Parquet or CSV file.
+        """
+        _check_name(name)
+        if source is None and isinstance(data, (str, PathLike)):
+            source = fspath(data)
+        table = normalize(to_arrow(data))
+        content = content_hash(table)
+        with self.store.read() as uow:
+            existing = self._existing(uow, name, content)
+        if existing is not None:
+            return existing
+        from tendml.datasets.profiling import profile_of, schema_of
+
+        digest = self.artifacts.put_bytes(to_parquet(table))
+        schema, profile = schema_of(table), profile_of(table)
+        with self.store.write() as uow:
+            dataset_id = uow.datasets.dataset_id(name, create=True, lock=True)
+            found = uow.datasets.by_content(dataset_id, content)
+            if found is not None:  # logged concurrently
+                return found
+            parent = uow.datasets.latest(dataset_id)
+            version = DatasetVersion(
+                id=new_id(), name=name, version=(parent.version + 1) if parent else 1, content_hash=content,
+                digest=digest, rows=table.num_rows, schema=schema, profile=profile,
+                parent_id=parent.id if parent else None, source=source, created_at=utcnow(),
+                created_by=self.actor,
+            )
+            uow.datasets.insert(dataset_id, version)
+            uow.audit.append(self.actor, "dataset.version.create", "dataset", version.ref,
+                             after={"id": version.id, "content_hash": content, "rows": version.rows})
+        return version
+
+    def get(self, name: str, version: int | None = None) -> DatasetVersion:
+        """A version of ``name`` (its newest when ``version`` is None)."""
+        with self.store.read() as uow:
+            return uow.datasets.get(name, version)
+
+    def list(self, *, name: str | None = None, limit: int = 100) -> list[DatasetVersion]:
+        """Dataset versions, newest first; ``name`` may contain ``*``."""
+        with self.store.read() as uow:
+            return uow.datasets.list(name=name, limit=limit)
+
+    def by_ids(self, ids: list[str]) -> list[DatasetVersion]:
+        with self.store.read() as uow:
+            return uow.datasets.by_ids(ids)
+
+    def load(self, name: str, version: int | None = None) -> pa.Table:
+        """The rows of a dataset version, read back from its verified Parquet blob."""
+        found = self.get(name, version)
+        return pq.read_table(io.BytesIO(self.artifacts.read_bytes(found.digest)))
+
+    @staticmethod
+    def _existing(uow: Any, name: str, content: str) -> DatasetVersion | None:
+        from tendml.core.errors import NotFound
+
+        try:
+            dataset_id = uow.datasets.dataset_id(name)
+        except NotFound:
+            return None
+        found: DatasetVersion | None = uow.datasets.by_content(dataset_id, content)
+        return found
+
+
+def content_hash(table: pa.Table) -> str:
+    """sha256 of the table's Arrow IPC stream: equal for equal schema and values, whatever the source.
+
+    >>> a = pa.table({"x": [1, 2]})
+    >>> content_hash(a) == content_hash(pa.concat_tables([a.slice(0, 1), a.slice(1)]))
+    True
+    """
+    table = table.replace_schema_metadata(None).combine_chunks()
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sha256_chunks([memoryview(sink.getvalue())])
+
+
+def normalize(table: pa.Table) -> pa.Table:
+    """One Arrow type per logical type, so equal data hashes equally whether it came from pandas,
+    polars or Arrow (string, large_string and string_view all become large_string)."""
+    fields = []
+    for field in table.schema:
+        if pa.types.is_string(field.type) or pa.types.is_string_view(field.type):
+            field = field.with_type(pa.large_string())
+        elif pa.types.is_binary(field.type) or pa.types.is_binary_view(field.type):
+            field = field.with_type(pa.large_binary())
+        fields.append(field)
+    schema = pa.schema(fields)
+    if schema != table.schema:
+        table = table.cast(schema)
+    return table.combine_chunks()
+
+
+def to_parquet(table: pa.Table) -> bytes:
+    """The table as Parquet bytes (zstd), the stored form of a dataset version."""
+    out = io.BytesIO()
+    pq.write_table(table, out, compression="zstd")
+    return out.getvalue()
+
+
+def _check_name(name: str) -> None:
+    if not isinstance(name, str) or not name.strip() or len(name) > 256 or "@" in name or "/" in name:
+        raise ValidationFailed(f"invalid dataset name {name!r}", field="name",
+                               hint="use 1-256 characters without '@' or '/'")

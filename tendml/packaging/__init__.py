@@ -1,0 +1,28 @@
+"""Model packages: a model's files and a manifest (digests, signature, flavor, requirements).
+
+A package is built in memory from a model (:func:`build_package`); the registry stores each file
+and the manifest as content-addressed blobs, and :func:`load_package` checks every file against
+its digest before a flavor deserialises anything.
+"""
+
+from tendml.packaging.flavor import Flavor, HasPredictor
+from tendml.packaging.flavors import flavor_for, flavors, register_flavor
+from tendml.packaging.manifest import FileEntry, Manifest, Package, signature_from_dict
+from tendml.packaging.package import LoadedModel, build_package, load_package
+from tendml.packaging.signature import infer_signature
+
+__all__ = [
+    "FileEntry",
+    "Flavor",
+    "HasPredictor",
+    "LoadedModel",
+    "Manifest",
+    "Package",
+    "build_package",
+    "flavor_for",
+    "flavors",
+    "infer_signature",
+    "load_package",
+    "register_flavor",
+    "signature_from_dict",
+]
