@@ -110,7 +110,7 @@ def peer_python(name: str, requirements: list[str], *, rebuild: bool = False, ve
             print(f"[bench] building peer venv {venv} with: {' '.join(requirements)}", file=sys.stderr)
         _run([sys.executable, "-m", "venv", venv], f"creating venv {name!r}")
         if requirements:
-            _run([python, "-m", "pip", "install", "--quiet", *requirements], f"installing {name!r} requirements")
+            _run([python, "-m", "pip", "install", "--quiet", *requirements], f"installing {name!r}")
         frozen = _run([python, "-m", "pip", "freeze", "--all"], f"listing {name!r} packages").split()
         marker.write_text(json.dumps({**wanted, "installed": frozen}, indent=1) + "\n")
     return python
@@ -121,8 +121,8 @@ def _last_json_object(text: str) -> dict[str, object] | None:
     with contextlib.suppress(ValueError):
         value = json.loads(text)
         return value if isinstance(value, dict) else None
-    for line in reversed(text.strip().splitlines()):
-        line = line.strip()
+    for raw in reversed(text.strip().splitlines()):
+        line = raw.strip()
         if line.startswith("{"):
             with contextlib.suppress(ValueError):
                 value = json.loads(line)
@@ -155,6 +155,7 @@ def run_peer(
         cmd = [os.fspath(python), source, *args]
     else:
         raise FileNotFoundError(f"peer script not found: {source}")
+    shown = f"{os.fspath(python)} {'-c <source>' if cmd[1] == '-c' else source} {' '.join(args)}"
     try:
         proc = subprocess.run(
             cmd,
@@ -167,12 +168,9 @@ def run_peer(
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
-        raise PeerError(f"peer script timed out after {timeout}s: {' '.join(cmd[:2])} {' '.join(args)}") from exc
+        raise PeerError(f"peer script timed out after {timeout}s: {shown}") from exc
     if proc.returncode != 0:
-        raise PeerError(
-            f"peer script failed (exit {proc.returncode}): {os.fspath(python)} "
-            f"{'-c <source>' if cmd[1] == '-c' else source} {' '.join(args)}\n{proc.stdout[-2000:]}"
-        )
+        raise PeerError(f"peer script failed (exit {proc.returncode}): {shown}\n{proc.stdout[-2000:]}")
     result = _last_json_object(proc.stdout)
     if result is None:
         raise PeerError(f"peer script printed no JSON object on stdout; it printed:\n{proc.stdout[-2000:]}")

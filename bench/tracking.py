@@ -4,9 +4,9 @@ Workload, identical for both tools, each in a fresh process on a fresh SQLite fi
 
 (a) ``--runs`` runs (default 20), each timed as one unit: start run, 5 x ``log_param``, 10 x ``log_metric``,
     end run. Also as extra rows: the same run with the batch calls ``log_params`` + ``log_metrics``.
-(b) ``--calls`` single ``log_metric`` calls (default 1,000) in one run, each call timed, plus the end of the run
-    (where a buffering client flushes) timed on its own and added to the per-call total, so buffering cannot
-    hide cost. Extra rows: the same number of values logged as ``log_metrics`` calls of 10 values.
+(b) ``--calls`` single ``log_metric`` calls (default 1,000) in one run, each call timed, plus the end of the
+    run (where a buffering client flushes) timed on its own and added to the per-call total, so buffering
+    cannot hide cost. Extra rows: the same number of values logged as ``log_metrics`` calls of 10 values.
 
 One warm-up run that uses every call is made first and not timed (it creates the schema and warms caches).
 MLflow runs in its own virtual environment (``bench/.venvs/mlflow``, built on first use) so it is never
@@ -26,6 +26,7 @@ import gc
 import json
 import os
 import platform
+import shlex
 import sqlite3
 import statistics
 import sys
@@ -177,7 +178,8 @@ def _tendml_version(tendml: Any) -> str:
     with contextlib.suppress(Exception):
         import tomllib
 
-        return str(tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["version"]) + " (source)"
+        project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+        return f"{project['version']} (source)"
     return "unknown"
 
 
@@ -290,27 +292,29 @@ def _count_rows(db: Path, *, metrics_table: str, params_table: str) -> dict[str,
 
 # --------------------------------------------------------------------------------------------- report
 
+
+def _row(row_id: str, label: str, unit: str, per: str, *, target: bool = False) -> dict[str, Any]:
+    return {"id": row_id, "label": label, "unit": unit, "per": per, "target": target}
+
+
 ROWS: list[dict[str, Any]] = [
-    {"id": "run_per_call", "label": "(a) run: start, 5 log_param, 10 log_metric, end", "unit": "ms",
-     "per": "run", "target": True},
-    {"id": "run_batch", "label": "(a) run, batch: start, log_params, log_metrics, end", "unit": "ms",
-     "per": "run"},
-    {"id": "log_metric_call", "label": "(b) log_metric, per call", "unit": "µs", "per": "call"},
-    {"id": "log_metric_end", "label": "(b) end of run after the log_metric calls", "unit": "ms", "per": "run"},
-    {"id": "log_metric_total", "label": "(b) log_metric incl. end of run, per call", "unit": "µs",
-     "per": "call", "target": True},
-    {"id": "log_metrics_call", "label": f"(b) log_metrics ({BATCH_WIDTH} values), per call", "unit": "µs",
-     "per": "call"},
-    {"id": "log_metrics_end", "label": "(b) end of run after the log_metrics calls", "unit": "ms", "per": "run"},
-    {"id": "log_metrics_total", "label": "(b) log_metrics incl. end of run, per value", "unit": "µs",
-     "per": "value"},
+    _row("run_per_call", "(a) run: start, 5 log_param, 10 log_metric, end", "ms", "run", target=True),
+    _row("run_batch", "(a) run, batch: start, log_params, log_metrics, end", "ms", "run"),
+    _row("log_metric_call", "(b) log_metric, per call", "µs", "call"),
+    _row("log_metric_end", "(b) end of run after the log_metric calls", "ms", "run"),
+    _row("log_metric_total", "(b) log_metric incl. end of run, per call", "µs", "call", target=True),
+    _row("log_metrics_call", f"(b) log_metrics ({BATCH_WIDTH} values), per call", "µs", "call"),
+    _row("log_metrics_end", "(b) end of run after the log_metrics calls", "ms", "run"),
+    _row("log_metrics_total", "(b) log_metrics incl. end of run, per value", "µs", "value"),
 ]
+"""Rows of the report. ``target`` rows are the ones the >= 20x target applies to (both median and mean)."""
+
 _SCALE = {"ms": 1e6, "µs": 1e3}
 
 
-def _stats(samples_ns: list[int]) -> dict[str, float | int]:
+def _stats(samples_ns: list[int]) -> dict[str, float | int | None]:
     ordered = sorted(samples_ns)
-    p95 = ordered[min(len(ordered) - 1, max(0, -(-95 * len(ordered) // 100) - 1))]
+    p95 = ordered[max(0, -(-95 * len(ordered) // 100) - 1)]  # nearest rank
     return {
         "n": len(ordered),
         "median_ms": statistics.median(ordered) / 1e6,
@@ -325,17 +329,19 @@ def _stats(samples_ns: list[int]) -> dict[str, float | int]:
 def _summarize(worker: dict[str, Any]) -> dict[str, dict[str, Any]]:
     samples = worker["samples_ns"]
     out = {key: _stats(values) for key, values in samples.items()}
-    # Amortized rows: everything the caller waited for, end of run included, divided by calls (or values).
-    for key, divisor in (("log_metric", len(samples["log_metric_call"])),
-                         ("log_metrics", len(samples["log_metrics_call"]) * BATCH_WIDTH)):
+    # Amortized rows: all the caller waited for, end of run included, divided by the calls (or values).
+    for key, divisor in (
+        ("log_metric", len(samples["log_metric_call"])),
+        ("log_metrics", len(samples["log_metrics_call"]) * BATCH_WIDTH),
+    ):
         total = sum(samples[f"{key}_call"]) + samples[f"{key}_end"][0]
         out[f"{key}_total"] = {"n": divisor, "median_ms": None, "mean_ms": total / divisor / 1e6,
-                               "total_ms": total / 1e6}
+                               "total_ms": total / 1e6}  # fmt: skip
     return out
 
 
-def _ratio(a: float | None, b: float | None) -> float | None:
-    return a / b if a is not None and b else None
+def _ratio(mlflow: float | None, tendml: float | None) -> float | None:
+    return mlflow / tendml if mlflow is not None and tendml else None
 
 
 def _build_rows(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -346,13 +352,11 @@ def _build_rows(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         for tool, summary in summaries.items():
             row[tool] = summary[spec["id"]]
         if "mlflow" in row and "tendml" in row:
-            row["ratio"] = {
-                stat: _ratio(row["mlflow"][f"{stat}_ms"], row["tendml"][f"{stat}_ms"]) for stat in ("median", "mean")
-            }
+            mlflow, tendml = row["mlflow"], row["tendml"]
+            row["ratio"] = {s: _ratio(mlflow[f"{s}_ms"], tendml[f"{s}_ms"]) for s in ("median", "mean")}
             if spec.get("target"):
-                ratios = [r for r in row["ratio"].values() if r is not None]
                 row["target_ratio"] = TARGET_RATIO
-                row["meets_target"] = min(ratios) >= TARGET_RATIO
+                row["meets_target"] = min(r for r in row["ratio"].values() if r is not None) >= TARGET_RATIO
         rows.append(row)
     return rows
 
@@ -369,10 +373,10 @@ def _fmt_ratio(value: float | None) -> str:
 
 
 def _print_table(rows: list[dict[str, Any]], tools: list[str]) -> None:
+    both = len(tools) == 2
     headers = ["workload", "unit"]
     for tool in tools:
         headers += [f"{tool} median", f"{tool} mean"]
-    both = len(tools) == 2
     if both:
         headers += ["ratio median", "ratio mean", f"≥{TARGET_RATIO:g}×"]
     table = [headers]
@@ -384,15 +388,16 @@ def _print_table(rows: list[dict[str, Any]], tools: list[str]) -> None:
             line += [_fmt_ratio(row["ratio"]["median"]), _fmt_ratio(row["ratio"]["mean"])]
             line.append("" if "meets_target" not in row else "yes" if row["meets_target"] else "NO")
         table.append(line)
-    widths = [max(len(r[i]) for r in table) for i in range(len(headers))]
+    widths = [max(len(line[i]) for line in table) for i in range(len(headers))]
     for i, line in enumerate(table):
-        cells = [c.ljust(w) if j == 0 else c.rjust(w) for j, (c, w) in enumerate(zip(line, widths, strict=True))]
-        print("  ".join(cells))
+        cells = zip(line, widths, strict=True)
+        print("  ".join(c.ljust(w) if j == 0 else c.rjust(w) for j, (c, w) in enumerate(cells)))
         if i == 0:
             print("  ".join("-" * w for w in widths))
 
 
 def _expected_rows(runs: int, calls: int) -> dict[str, int]:
+    """Metric and param rows each tool must have stored: warm-up, (a) twice, (b) twice."""
     return {
         "metrics": N_METRICS * (1 + 2 * runs) + calls + (calls // BATCH_WIDTH) * BATCH_WIDTH,
         "params": N_PARAMS * (1 + 2 * runs),
@@ -402,17 +407,10 @@ def _expected_rows(runs: int, calls: int) -> dict[str, int]:
 # --------------------------------------------------------------------------------------------- main
 
 
-def _scrubbed_env(extra: dict[str, str]) -> dict[str, str | None]:
-    """No MLFLOW_* or TENDML_* setting of the caller leaks into a worker (tracking URI, async logging...)."""
-    env: dict[str, str | None] = {k: None for k in os.environ if k.startswith(("MLFLOW_", "TENDML_"))}
-    env.update(extra)
-    return env
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=20, help="runs in workload (a) (default 20)")
-    parser.add_argument("--calls", type=int, default=1000, help="log_metric calls in workload (b) (default 1000)")
+    parser.add_argument("--calls", type=int, default=1000, help="log_metric calls in (b) (default 1000)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON to PATH")
     parser.add_argument("--only", choices=("mlflow", "tendml"), help="measure one tool only (no ratios)")
     parser.add_argument("--rebuild-peer", action="store_true", help="rebuild bench/.venvs/mlflow first")
@@ -422,16 +420,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.runs < 1 or args.calls < BATCH_WIDTH:
         parser.error(f"--runs must be >= 1 and --calls >= {BATCH_WIDTH}")
+    if args.worker and args.workdir is None:
+        parser.error("--worker needs --workdir")
+    return args
 
-    if args.worker:  # inside a worker process: measure one tool, print JSON
-        worker = _mlflow_worker if args.worker == "mlflow" else _tendml_worker
-        print(json.dumps(worker(args.runs, args.calls, args.workdir)))
-        return 0
 
+def _scrubbed_env(extra: dict[str, str]) -> dict[str, str | None]:
+    """No MLFLOW_* or TENDML_* setting of the caller leaks into a worker (tracking URI, async logging...)."""
+    env: dict[str, str | None] = {k: None for k in os.environ if k.startswith(("MLFLOW_", "TENDML_"))}
+    env.update(extra)
+    return env
+
+
+def _measure(args: argparse.Namespace, tools: list[str]) -> dict[str, dict[str, Any]]:
+    """Run each tool's worker in its own process on its own fresh folder; return their raw results."""
     sys.path.insert(0, str(BENCH_DIR))
     from _peers import peer_python, run_peer
 
-    tools = [args.only] if args.only else ["mlflow", "tendml"]
     pythons: dict[str, Path] = {}
     if "tendml" in tools:
         _import_tendml()  # fail fast, before building anything, if the API is not there
@@ -440,60 +445,85 @@ def main(argv: list[str] | None = None) -> int:
         pythons["mlflow"] = peer_python("mlflow", MLFLOW_REQUIREMENTS, rebuild=args.rebuild_peer)
 
     results: dict[str, dict[str, Any]] = {}
-    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="tendml-bench-tracking-") as tmp:
         for tool in tools:
             workdir = Path(tmp) / tool
             workdir.mkdir()
             print(f"[bench] {tool}: {args.runs} runs, {args.calls} calls ...", file=sys.stderr, flush=True)
             t0 = time.monotonic()
+            worker_args = ["--worker", tool, "--runs", str(args.runs), "--calls", str(args.calls)]
             results[tool] = run_peer(
                 pythons[tool],
                 __file__,
-                ["--worker", tool, "--runs", str(args.runs), "--calls", str(args.calls), "--workdir", str(workdir)],
+                [*worker_args, "--workdir", str(workdir)],
                 env=_scrubbed_env({"TENDML_HOME": str(workdir)} if tool == "tendml" else {}),
                 cwd=workdir,  # no tendml.toml or MLflow config of the caller's folder applies
                 timeout=args.timeout,
             )
             print(f"[bench] {tool}: done in {time.monotonic() - t0:.1f} s", file=sys.stderr, flush=True)
+    return results
 
-    rows = _build_rows(results)
-    expected = _expected_rows(args.runs, args.calls)
-    verified = {tool: (None if res["stored"] is None else res["stored"] == expected) for tool, res in results.items()}
-    machine = {
+
+def _machine(load_before: list[float] | None) -> dict[str, Any]:
+    """The machine, and its load average before and after the measurement (others' work skews results)."""
+    return {
         "cpu_count": os.cpu_count(),
         "platform": platform.platform(),
         "machine": platform.machine(),
         "processor": platform.processor() or None,
         "python": platform.python_version(),
         "tmpdir": tempfile.gettempdir(),
+        "loadavg_before": load_before,
+        "loadavg_after": _loadavg(),
     }
+
+
+def _loadavg() -> list[float] | None:
+    with contextlib.suppress(AttributeError, OSError):
+        return [round(x, 2) for x in os.getloadavg()]
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    if args.worker:  # inside a worker process: measure one tool, print its JSON
+        worker = _mlflow_worker if args.worker == "mlflow" else _tendml_worker
+        print(json.dumps(worker(args.runs, args.calls, args.workdir)))
+        return 0
+
+    tools = [args.only] if args.only else ["mlflow", "tendml"]
+    started, load_before = time.monotonic(), _loadavg()
+    results = _measure(args, tools)
+    rows = _build_rows(results)
+    expected = _expected_rows(args.runs, args.calls)
+    verified = {t: None if r["stored"] is None else r["stored"] == expected for t, r in results.items()}
+    machine = _machine(load_before)
     versions = {tool: res["version"] for tool, res in results.items()}
 
-    print()
-    print(f"Tracking: tendml vs MLflow (SQLite backend) — {args.runs} runs, {args.calls} log_metric calls")
+    print(f"\nTracking: tendml vs MLflow (SQLite backend) — {args.runs} runs, {args.calls} log_metric calls")
     print(
-        f"machine: {machine['cpu_count']} CPUs, {machine['platform']}, Python {machine['python']}; "
-        + ", ".join(f"{tool} {v}" for tool, v in versions.items())
+        f"machine: {machine['cpu_count']} CPUs, {machine['platform']}, Python {machine['python']}, "
+        f"load average before {load_before and load_before[0]}; "
+        + ", ".join(f"{tool} {version}" for tool, version in versions.items())
+        + "\n"
     )
-    print()
     _print_table(rows, tools)
     print()
     for tool, ok in verified.items():
         if ok is False:
-            print(f"WARNING: {tool} stored {results[tool]['stored']}, expected {expected}", file=sys.stderr)
+            stored = results[tool]["stored"]
+            print(f"WARNING: {tool} stored {stored} rows, expected {expected}", file=sys.stderr)
         elif ok is None:
-            print(f"note: rows stored by {tool} could not be counted", file=sys.stderr)
+            print(f"note: the rows stored by {tool} could not be counted", file=sys.stderr)
     if len(tools) == 2:
-        targeted = [r for r in rows if "meets_target" in r]
-        verdict = all(r["meets_target"] for r in targeted)
-        print(f"target (tendml ≥ {TARGET_RATIO:g}× faster on the rows marked): {'met' if verdict else 'NOT met'}")
+        met = all(row["meets_target"] for row in rows if "meets_target" in row)
+        print(f"target: tendml ≥ {TARGET_RATIO:g}× faster on the marked rows: {'met' if met else 'NOT met'}")
     print(f"total wall time: {time.monotonic() - started:.1f} s")
 
     if args.json:
         report = {
             "benchmark": "tracking",
-            "command": " ".join(["python", "bench/tracking.py", *(argv if argv is not None else sys.argv[1:])]),
+            "command": shlex.join(["python", "bench/tracking.py", *(sys.argv[1:] if argv is None else argv)]),
             "workload": {
                 "runs": args.runs,
                 "calls": args.calls,
@@ -503,11 +533,11 @@ def main(argv: list[str] | None = None) -> int:
                 "warmup_runs": 1,
                 "timer": "time.perf_counter_ns",
                 "gc": "enabled",
-                "backend": "SQLite file in a fresh temp folder, one per tool",
+                "backend": "a SQLite file in a fresh temp folder, one per tool",
             },
             "machine": machine,
             "versions": versions,
-            "tools": {tool: {k: v for k, v in res.items() if k != "samples_ns"} for tool, res in results.items()},
+            "tools": {t: {k: v for k, v in r.items() if k != "samples_ns"} for t, r in results.items()},
             "target_ratio": TARGET_RATIO,
             "rows": rows,
             "stored_expected": expected,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -39,17 +41,17 @@ def profile_of(table: pa.Table) -> dict[str, NumericProfile | CategoricalProfile
         kind = column_kind(field.type)
         column = table.column(i)
         if kind in (ColumnKind.NUMERIC, ColumnKind.DATETIME):
-            out[field.name] = numeric_profile(_as_float(column, kind), nulls=column.null_count)
+            out[field.name] = numeric_profile(_as_float(column, kind))
         elif kind in (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN):
             out[field.name] = _categorical(column)
     return out
 
 
-def _as_float(column: pa.ChunkedArray, kind: ColumnKind) -> object:
+def _as_float(column: pa.ChunkedArray, kind: ColumnKind) -> Any:
     if kind is ColumnKind.DATETIME:
         column = pc.cast(column, pa.timestamp("ns")) if pa.types.is_date(column.type) else column
         column = pc.cast(column, pa.int64())
-    # Arrow nulls become NaN; the null count is passed separately, so NaN-as-null is not counted twice.
+    # Arrow nulls become NaN, which numeric_profile counts as null (as are NaN values themselves).
     values = pc.cast(column, pa.float64()).fill_null(float("nan")).to_numpy()
     return values
 

@@ -7,6 +7,7 @@ from os import PathLike, fspath
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from tendml.artifacts import ArtifactStore
@@ -100,11 +101,42 @@ def content_hash(table: pa.Table) -> str:
     >>> content_hash(a) == content_hash(pa.concat_tables([a.slice(0, 1), a.slice(1)]))
     True
     """
-    table = table.replace_schema_metadata(None).combine_chunks()
+    table = _null_free(table.replace_schema_metadata(None).combine_chunks())
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
     return sha256_chunks([memoryview(sink.getvalue())])
+
+
+def _null_free(table: pa.Table) -> pa.Table:
+    """Replace each column that has nulls by (values with nulls filled, validity mask).
+
+    The bytes under a null slot are unspecified (Parquet readers leave garbage there), so they
+    must not reach the hash; the mask keeps null distinct from the fill value.
+    """
+    names: list[str] = []
+    columns: list[pa.ChunkedArray] = []
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        fill = _fill_value(column.type)
+        if column.null_count and fill is not None:
+            names += [name, f"{name}\x00valid"]
+            columns += [pc.fill_null(column, fill), pc.is_valid(column)]
+        else:
+            names.append(name)
+            columns.append(column)
+    return pa.table(columns, names=names)
+
+
+def _fill_value(dtype: pa.DataType) -> pa.Scalar | None:
+    if pa.types.is_boolean(dtype):
+        return pa.scalar(False)
+    if pa.types.is_string(dtype) or pa.types.is_large_string(dtype):
+        return pa.scalar("", dtype)
+    if pa.types.is_binary(dtype) or pa.types.is_large_binary(dtype):
+        return pa.scalar(b"", dtype)
+    if pa.types.is_integer(dtype) or pa.types.is_floating(dtype) or pa.types.is_temporal(dtype):
+        return pa.scalar(0).cast(dtype)
+    return None
 
 
 def normalize(table: pa.Table) -> pa.Table:

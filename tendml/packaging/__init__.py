@@ -6,7 +6,7 @@ its digest before a flavor deserialises anything.
 """
 
 from tendml.packaging.flavor import Flavor, HasPredictor
-from tendml.packaging.flavors import flavor_for, flavors, register_flavor
+from tendml.packaging.flavors import available_flavors, flavor_for, register_flavor
 from tendml.packaging.manifest import FileEntry, Manifest, Package, signature_from_dict
 from tendml.packaging.package import LoadedModel, build_package, load_package
 from tendml.packaging.signature import infer_signature
@@ -18,9 +18,9 @@ __all__ = [
     "LoadedModel",
     "Manifest",
     "Package",
+    "available_flavors",
     "build_package",
     "flavor_for",
-    "flavors",
     "infer_signature",
     "load_package",
     "register_flavor",

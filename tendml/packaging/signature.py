@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from tendml.core.errors import ValidationFailed
 from tendml.core.frames import to_arrow
 from tendml.entities.models import ColumnSpec, IOKind, Schema, Signature, TensorSpec
-from tendml.packaging.inputs import prepare
+from tendml.packaging.inputs import SUPPORTED, prepare
 
 _ARROW_KINDS: tuple[tuple[str, tuple[Callable[[pa.DataType], bool], ...]], ...] = (
     ("double", (pa.types.is_decimal,)),
@@ -59,13 +59,16 @@ def infer_signature(model: Any, input_example: Any | None) -> Signature:
 
 
 def infer_schema(data: Any) -> Schema:
-    """COLUMNS for tables (pandas, polars, pyarrow, dict of lists, list of records), TENSOR for arrays.
+    """COLUMNS for tables (pandas, polars, pyarrow, dict of lists, list of records), TENSOR for arrays
+    (NumPy, or a list of rows).
 
     >>> infer_schema({"a": [1.5, None], "b": ["x", "y"]}).columns
     (ColumnSpec(name='a', type='double', nullable=True), ColumnSpec(name='b', type='string', nullable=False))
     """
     if isinstance(data, np.ndarray):
         return Schema(IOKind.TENSOR, tensor=tensor_spec(data))
+    if isinstance(data, (list, tuple)) and not (data and all(isinstance(r, Mapping) for r in data)):
+        return Schema(IOKind.TENSOR, tensor=tensor_spec(np.asarray(data)))
     table = _table(data)
     columns = tuple(
         ColumnSpec(name=name, type=arrow_type_name(col.type, name), nullable=_has_nulls(col))
@@ -116,10 +119,16 @@ def _table(data: Any) -> pa.Table:
             return pa.table({str(k): _column(v) for k, v in data.items()})
         if isinstance(data, list) and data and all(isinstance(r, Mapping) for r in data):
             return pa.Table.from_pylist(data)
-        return to_arrow(data, field="input_example")
+        if type(data).__module__.split(".")[0] in {"pyarrow", "polars"}:
+            return to_arrow(data, field="input_example")
     except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
         message = f"input_example: cannot read its columns: {err}"
         raise ValidationFailed(message, field="input_example") from err
+    raise ValidationFailed(
+        f"input_example of type {type(data).__name__} is neither a table nor an array",
+        field="input_example",
+        hint=f"pass {SUPPORTED}",
+    )
 
 
 def _column(values: Any) -> Any:

@@ -79,10 +79,10 @@ class ModelRepository:
         for a in self.conn.execute(select(model_aliases).where(model_aliases.c.model_id.in_(ids))
                                    .order_by(model_aliases.c.alias)):
             aliases.setdefault(a.model_id, {})[a.alias] = a.version
-        latest = dict(self.conn.execute(
+        latest: dict[str, int] = dict(self.conn.execute(  # type: ignore[arg-type]
             select(model_versions.c.model_id, func.max(model_versions.c.version))
             .where(model_versions.c.model_id.in_(ids)).group_by(model_versions.c.model_id)
-        ).tuples().all())
+        ).all())
         return [_model(r, aliases.get(r.id, {}), latest.get(r.id)) for r in rows]
 
     # --- versions ----------------------------------------------------------------------------

@@ -61,10 +61,10 @@ class RunRepository:
         """Params are write-once: the same value again is fine, a different one is a Conflict."""
         if not params:
             return
-        existing = dict(self.conn.execute(
+        existing: dict[str, str] = dict(self.conn.execute(  # type: ignore[arg-type]
             select(run_params.c.key, run_params.c.value)
             .where(run_params.c.run_id == run_id, run_params.c.key.in_(list(params)))
-        ).tuples().all())
+        ).all())
         for key, value in params.items():
             if key in existing and existing[key] != value:
                 raise Conflict(

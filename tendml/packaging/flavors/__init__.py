@@ -17,7 +17,7 @@ _BUILTIN: tuple[Flavor, ...] = (XGBoostFlavor(), LightGBMFlavor(), SklearnFlavor
 _registered: list[Flavor] = []
 
 
-def flavors() -> tuple[Flavor, ...]:
+def available_flavors() -> tuple[Flavor, ...]:
     """Every flavor in the order they are tried: registered ones first, then the built-in ones."""
     return (*_registered, *_BUILTIN)
 
@@ -34,7 +34,7 @@ def register_flavor(flavor: Flavor) -> None:
             field="flavor",
             hint="give it name, accepts, save, load and requirements",
         )
-    if any(f.name == flavor.name for f in flavors()):
+    if any(f.name == flavor.name for f in available_flavors()):
         raise Conflict(f"a flavor named {flavor.name!r} is already registered", field="flavor")
     _registered.insert(0, flavor)
 
@@ -48,13 +48,13 @@ def flavor_for(model: Any, name: str | None = None) -> Flavor:
     Raises:
         ValidationFailed: no flavor has that name, or none accepts the model.
     """
-    supported = ", ".join(f.name for f in flavors())
+    supported = ", ".join(f.name for f in available_flavors())
     if name is not None:
-        for flavor in flavors():
+        for flavor in available_flavors():
             if flavor.name == name:
                 return flavor
         raise ValidationFailed(f"unknown flavor {name!r}", field="flavor", hint=f"use one of: {supported}")
-    for flavor in flavors():
+    for flavor in available_flavors():
         if flavor.accepts(model):
             return flavor
     raise ValidationFailed(
@@ -70,7 +70,7 @@ __all__ = [
     "PythonFlavor",
     "SklearnFlavor",
     "XGBoostFlavor",
+    "available_flavors",
     "flavor_for",
-    "flavors",
     "register_flavor",
 ]
