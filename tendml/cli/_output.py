@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
@@ -16,7 +17,9 @@ from tendml.core.errors import TendmlError
 from tendml.entities import jsonable
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
-console = Console()
+# Pipes get a wide page rather than Rich's 80 columns, so tables stay readable in logs.
+_WIDTH = shutil.get_terminal_size((140, 40)).columns
+console = Console(width=_WIDTH if not sys.stdout.isatty() else None)
 err_console = Console(stderr=True)
 
 

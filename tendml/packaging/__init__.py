@@ -7,7 +7,7 @@ its digest before a flavor deserialises anything.
 
 from tendml.packaging.flavor import Flavor, HasPredictor
 from tendml.packaging.flavors import available_flavors, flavor_for, register_flavor
-from tendml.packaging.manifest import FileEntry, Manifest, Package, signature_from_dict
+from tendml.packaging.manifest import FileEntry, Manifest, Package
 from tendml.packaging.package import LoadedModel, build_package, load_package
 from tendml.packaging.signature import infer_signature
 
@@ -24,5 +24,4 @@ __all__ = [
     "infer_signature",
     "load_package",
     "register_flavor",
-    "signature_from_dict",
 ]

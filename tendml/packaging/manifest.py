@@ -11,7 +11,7 @@ import orjson
 from tendml.core.errors import IntegrityError
 from tendml.core.hashing import canonical_json, is_digest
 from tendml.entities._record import Record
-from tendml.entities.models import ColumnSpec, IOKind, Schema, Signature, TensorSpec
+from tendml.entities.models import Signature
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,22 +67,6 @@ class Package:
     files: dict[str, bytes]
 
 
-def signature_from_dict(raw: Mapping[str, Any]) -> Signature:
-    """Rebuild a :class:`Signature` from ``Signature.to_dict()``.
-
-    Raises:
-        KeyError, TypeError, ValueError: the mapping is not a signature.
-    """
-    outputs = raw.get("outputs")
-    classes = raw.get("classes")
-    return Signature(
-        inputs=_schema(raw["inputs"]),
-        outputs=None if outputs is None else _schema(outputs),
-        classes=None if classes is None else tuple(_list(classes)),
-        methods=tuple(_str(m) for m in _list(raw.get("methods", ["predict"]))),
-    )
-
-
 def _manifest(raw: Mapping[str, Any]) -> Manifest:
     files = tuple(_file(f) for f in _list(raw["files"]))
     names = [f.name for f in files]
@@ -94,7 +78,7 @@ def _manifest(raw: Mapping[str, Any]) -> Manifest:
     return Manifest(
         flavor=_str(raw["flavor"]),
         files=files,
-        signature=signature_from_dict(raw["signature"]),
+        signature=Signature.from_dict(raw["signature"]),
         requirements=tuple(_str(r) for r in _list(raw["requirements"])),
         python_version=_str(raw["python_version"]),
         options=options,
@@ -108,21 +92,6 @@ def _file(raw: Mapping[str, Any]) -> FileEntry:
     if not isinstance(size, int) or isinstance(size, bool) or size < 0 or not is_digest(digest):
         raise ValueError(f"bad file entry {dict(raw)!r}")
     return FileEntry(name=_str(raw["name"]), digest=digest, size=size)
-
-
-def _schema(raw: Mapping[str, Any]) -> Schema:
-    tensor = raw.get("tensor")
-    columns = tuple(
-        ColumnSpec(name=_str(c["name"]), type=_str(c["type"]), nullable=bool(c.get("nullable", False)))
-        for c in _list(raw.get("columns", []))
-    )
-    return Schema(
-        kind=IOKind(raw["kind"]),
-        columns=columns,
-        tensor=None
-        if tensor is None
-        else TensorSpec(dtype=_str(tensor["dtype"]), shape=tuple(int(d) for d in _list(tensor["shape"]))),
-    )
 
 
 def _str(value: Any) -> str:
