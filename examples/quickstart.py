@@ -24,7 +24,9 @@ def main() -> None:
         model_info = tendml.get_model(MODEL)
     except tendml.NotFound:
         model_info = tendml.create_model(
-            MODEL, task="binary", team="diagnostics",
+            MODEL,
+            task="binary",
+            team="diagnostics",
             description="Flags fine-needle aspirates that look malignant for a second reading.",
             objective="Catch malignant cases early without flooding pathologists with false alarms",
             success_criteria=["roc_auc >= 0.95", "accuracy >= 0.90"],
@@ -54,21 +56,28 @@ def main() -> None:
         tendml.set_alias(MODEL, "champion", version.version, reason="meets every success criterion")
     champion = tendml.load_model(f"models:/{MODEL}@champion") if met else tendml.load_model(version)
     print(f"run {run.id}: " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
-    print(f"registered {MODEL} version {version.version}" + (" as champion" if met else " (criteria not met)"))
+    print(
+        f"registered {MODEL} version {version.version}" + (" as champion" if met else " (criteria not met)")
+    )
     print(f"champion predicts {champion.predict(holdout[features].head(3)).tolist()} for 3 holdout rows")
 
     lineage = tendml.lineage(MODEL, version.version)
     print(f"\nlineage of models:/{MODEL}/{version.version}")
-    print(f"  package  sha256:{version.digest[:16]}… ({version.flavor}, {len(version.requirements)} requirements)")
+    needs = len(version.requirements)
+    print(f"  package  sha256:{version.digest[:16]}… ({version.flavor}, {needs} requirements)")
     if lineage.run is not None:
         env = lineage.run.environment
         print(f"  run      {lineage.run.id} in experiment {lineage.run.experiment!r} by {lineage.run.user}")
-        print(f"  code     commit {env.git_commit or 'none (not a git checkout)'}"
-              + (" with uncommitted changes" if env.git_dirty else ""))
+        print(
+            f"  code     commit {env.git_commit or 'none (not a git checkout)'}"
+            + (" with uncommitted changes" if env.git_dirty else "")
+        )
     for dataset in lineage.datasets:
         print(f"  data     {dataset.ref}: {dataset.rows} rows, content sha256:{dataset.content_hash[:16]}…")
-    print("\nexplore it with: tendml models show breast-cancer · tendml lineage breast-cancer "
-          f"{version.version} · tendml runs ls")
+    print(
+        "\nexplore it with: tendml models show breast-cancer · tendml lineage breast-cancer "
+        f"{version.version} · tendml runs ls"
+    )
 
 
 if __name__ == "__main__":

@@ -42,8 +42,9 @@ from tendml.workspace import Workspace, configure, connect, workspace
 __version__ = "0.1.0"
 
 
-def start_run(experiment: str = "default", *, name: str | None = None,
-              tags: Mapping[str, Any] | None = None) -> ActiveRun:
+def start_run(
+    experiment: str = "default", *, name: str | None = None, tags: Mapping[str, Any] | None = None
+) -> ActiveRun:
     """Start a run in the default workspace; use it as ``with tendml.start_run(...) as run:``."""
     return workspace().start_run(experiment, name=name, tags=tags)
 
@@ -95,12 +96,26 @@ def log_dataset(data: Any, name: str, *, role: str = "training") -> DatasetVersi
     return workspace().log_dataset(data, name, role=role)
 
 
-def log_model(model: Any, name: str, *, input_example: Any = None, flavor: str | None = None,
-              datasets: Sequence[DatasetVersion | str] | None = None, description: str = "",
-              **model_fields: Any) -> ModelVersion:
+def log_model(
+    model: Any,
+    name: str,
+    *,
+    input_example: Any = None,
+    flavor: str | None = None,
+    datasets: Sequence[DatasetVersion | str] | None = None,
+    description: str = "",
+    **model_fields: Any,
+) -> ModelVersion:
     """Package ``model`` and register it as the next version of ``name`` (created on first use)."""
-    return workspace().log_model(model, name, input_example=input_example, flavor=flavor, datasets=datasets,
-                                 description=description, **model_fields)
+    return workspace().log_model(
+        model,
+        name,
+        input_example=input_example,
+        flavor=flavor,
+        datasets=datasets,
+        description=description,
+        **model_fields,
+    )
 
 
 def load_model(uri: str | ModelVersion) -> LoadedModel:

@@ -13,13 +13,13 @@ from typing import Any
 
 from tendml.artifacts import ArtifactStore
 from tendml.core.settings import Settings
+from tendml.datasets import Datasets
 from tendml.entities.datasets import DatasetVersion
 from tendml.entities.models import ModelVersion
 from tendml.packaging import LoadedModel
 from tendml.registry import Registry
 from tendml.store import MetadataStore, open_store
 from tendml.tracking import ActiveRun, Tracker
-from tendml.datasets import Datasets
 
 
 class Workspace:
@@ -34,12 +34,15 @@ class Workspace:
         self.registry = Registry(self.store, self.artifacts, self.tracker, settings.user)
 
     def __repr__(self) -> str:
-        return f"Workspace(database={self.store.engine.url.render_as_string(hide_password=True)!r}, " \
-               f"artifacts={self.settings.artifacts_url!r})"
+        return (
+            f"Workspace(database={self.store.engine.url.render_as_string(hide_password=True)!r}, "
+            f"artifacts={self.settings.artifacts_url!r})"
+        )
 
     # --- tracking ----------------------------------------------------------------------------
-    def start_run(self, experiment: str = "default", *, name: str | None = None,
-                  tags: Mapping[str, Any] | None = None) -> ActiveRun:
+    def start_run(
+        self, experiment: str = "default", *, name: str | None = None, tags: Mapping[str, Any] | None = None
+    ) -> ActiveRun:
         """Start a run; use it as a context manager. See :class:`tendml.tracking.ActiveRun`."""
         return self.tracker.start_run(experiment, name=name, tags=tags)
 
@@ -51,8 +54,9 @@ class Workspace:
         return self.tracker.active_run() or self.tracker.start_run()
 
     # --- datasets ----------------------------------------------------------------------------
-    def log_dataset(self, data: Any, name: str, *, role: str = "training",
-                    run: ActiveRun | None = None) -> DatasetVersion:
+    def log_dataset(
+        self, data: Any, name: str, *, role: str = "training", run: ActiveRun | None = None
+    ) -> DatasetVersion:
         """Version a table; inside a run, record it as the run's input with ``role``."""
         version = self.datasets.log(data, name)
         active = run or self.tracker.active_run()
@@ -65,12 +69,27 @@ class Workspace:
         return self.datasets.load(name, version)
 
     # --- models ------------------------------------------------------------------------------
-    def log_model(self, model: Any, name: str, *, input_example: Any = None, flavor: str | None = None,
-                  datasets: Sequence[DatasetVersion | str] | None = None, description: str = "",
-                  **model_fields: Any) -> ModelVersion:
+    def log_model(
+        self,
+        model: Any,
+        name: str,
+        *,
+        input_example: Any = None,
+        flavor: str | None = None,
+        datasets: Sequence[DatasetVersion | str] | None = None,
+        description: str = "",
+        **model_fields: Any,
+    ) -> ModelVersion:
         """Package and register ``model`` as the next version of ``name``. See :meth:`Registry.log_model`."""
-        return self.registry.log_model(model, name, input_example=input_example, flavor=flavor,
-                                       datasets=datasets, description=description, **model_fields)
+        return self.registry.log_model(
+            model,
+            name,
+            input_example=input_example,
+            flavor=flavor,
+            datasets=datasets,
+            description=description,
+            **model_fields,
+        )
 
     def load_model(self, uri: str | ModelVersion) -> LoadedModel:
         """Load ``models:/name@alias``, ``models:/name/3`` or ``models:/name`` (its newest version)."""
@@ -81,16 +100,24 @@ _default: Workspace | None = None
 _default_lock = threading.Lock()
 
 
-def connect(home: str | Path | None = None, *, database_url: str | None = None,
-            artifacts_url: str | None = None, user: str | None = None, cwd: Path | None = None) -> Workspace:
+def connect(
+    home: str | Path | None = None,
+    *,
+    database_url: str | None = None,
+    artifacts_url: str | None = None,
+    user: str | None = None,
+    cwd: Path | None = None,
+) -> Workspace:
     """Open a workspace; arguments override the environment and ``tendml.toml``."""
-    settings = Settings.load(cwd, home=home, database_url=database_url, artifacts_url=artifacts_url, user=user)
+    settings = Settings.load(
+        cwd, home=home, database_url=database_url, artifacts_url=artifacts_url, user=user
+    )
     return Workspace(settings)
 
 
 def workspace() -> Workspace:
     """The default workspace of this process, opened from the settings on first use."""
-    global _default
+    global _default  # noqa: PLW0603 - the one process-wide default, set under a lock
     if _default is None:
         with _default_lock:
             if _default is None:
@@ -98,10 +125,15 @@ def workspace() -> Workspace:
     return _default
 
 
-def configure(home: str | Path | None = None, *, database_url: str | None = None,
-              artifacts_url: str | None = None, user: str | None = None) -> Workspace:
+def configure(
+    home: str | Path | None = None,
+    *,
+    database_url: str | None = None,
+    artifacts_url: str | None = None,
+    user: str | None = None,
+) -> Workspace:
     """Replace the default workspace (for example to point at PostgreSQL and S3)."""
-    global _default
+    global _default  # noqa: PLW0603
     with _default_lock:
         _default = connect(home, database_url=database_url, artifacts_url=artifacts_url, user=user)
         return _default

@@ -32,7 +32,9 @@ def _pg_schema() -> Iterator[str]:
     try:
         admin = psycopg.connect(dsn, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL is not reachable at {PG_URL} ({exc}); start it or set TENDML_TEST_POSTGRES_URL")
+        pytest.fail(
+            f"PostgreSQL is not reachable at {PG_URL} ({exc}); start it or set TENDML_TEST_POSTGRES_URL"
+        )
     with admin:
         admin.execute(f'CREATE SCHEMA "{schema}"')
         try:
@@ -61,7 +63,9 @@ def ws(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
     """A workspace on each metadata backend with a local artifact folder."""
     import tendml
 
-    return tendml.connect(tmp_path / "home", database_url=database_url, artifacts_url=str(tmp_path / "artifacts"))
+    return tendml.connect(
+        tmp_path / "home", database_url=database_url, artifacts_url=str(tmp_path / "artifacts")
+    )
 
 
 @pytest.fixture

@@ -20,9 +20,15 @@ app = typer.Typer(
 
 
 @app.callback()
-def _root(ctx: typer.Context,
-          home: Annotated[Path | None, typer.Option(
-              "--home", envvar="TENDML_HOME", help="Folder of the embedded store (default ./.tendml).")] = None) -> None:
+def _root(
+    ctx: typer.Context,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home", envvar="TENDML_HOME", help="Folder of the embedded store (default ./.tendml)."
+        ),
+    ] = None,
+) -> None:
     ctx.obj = {"home": home}
 
 

@@ -25,7 +25,9 @@ err_console = Console(stderr=True)
 
 def emit_json(value: Any) -> None:
     """Write ``value`` (entities included) as JSON to stdout."""
-    sys.stdout.write(orjson.dumps(jsonable(value), option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode())
+    sys.stdout.write(
+        orjson.dumps(jsonable(value), option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
+    )
     sys.stdout.write("\n")
 
 

@@ -20,18 +20,29 @@ def init(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         ws = open_workspace(ctx)
         ws.store.upgrade_once()
         ws.artifacts.put_bytes(b"")  # proves the artifact store is writable
-        return {"database": ws.store.engine.url.render_as_string(hide_password=True),
-                "artifacts": ws.settings.artifacts_url, "revision": head_revision(), "user": ws.settings.user}
+        return {
+            "database": ws.store.engine.url.render_as_string(hide_password=True),
+            "artifacts": ws.settings.artifacts_url,
+            "revision": head_revision(),
+            "user": ws.settings.user,
+        }
 
-    run_command(action, as_json, lambda r: console.print(
-        f"tendml is ready\n  database   {r['database']}\n  artifacts  {r['artifacts']}\n"
-        f"  schema     {r['revision']}\n  user       {r['user']}"))
+    run_command(
+        action,
+        as_json,
+        lambda r: console.print(
+            f"tendml is ready\n  database   {r['database']}\n  artifacts  {r['artifacts']}\n"
+            f"  schema     {r['revision']}\n  user       {r['user']}"
+        ),
+    )
 
 
 @app.command("upgrade")
-def db_upgrade(ctx: typer.Context,
-               revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
-               as_json: JsonFlag = False) -> None:
+def db_upgrade(
+    ctx: typer.Context,
+    revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
+    as_json: JsonFlag = False,
+) -> None:
     """Apply pending migrations."""
 
     def action() -> dict[str, str | None]:
@@ -39,8 +50,13 @@ def db_upgrade(ctx: typer.Context,
         before, after = upgrade(engine, revision)
         return {"from": before, "to": after}
 
-    run_command(action, as_json, lambda r: console.print(
-        f"schema at {r['to']}" + ("" if r["from"] == r["to"] else f" (was {r['from'] or 'empty'})")))
+    run_command(
+        action,
+        as_json,
+        lambda r: console.print(
+            f"schema at {r['to']}" + ("" if r["from"] == r["to"] else f" (was {r['from'] or 'empty'})")
+        ),
+    )
 
 
 @app.command("current")
@@ -51,4 +67,6 @@ def db_current(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         engine = open_workspace(ctx).store.engine
         return {"current": current_revision(engine), "head": head_revision()}
 
-    run_command(action, as_json, lambda r: console.print(f"current {r['current'] or 'empty'}, head {r['head']}"))
+    run_command(
+        action, as_json, lambda r: console.print(f"current {r['current'] or 'empty'}, head {r['head']}")
+    )

@@ -12,13 +12,15 @@ from tendml.cli._output import JsonFlag, cell, console, run_command
 from tendml.entities import DatasetLineage, ModelLineage
 
 
-def lineage(ctx: typer.Context,
-            name: Annotated[str, typer.Argument(help="Model name, or dataset name with --dataset.")],
-            version: Annotated[int | None, typer.Argument(help="Version (newest dataset version if omitted).")]
-            = None,
-            dataset: Annotated[bool, typer.Option("--dataset", help="Show the models trained on a dataset.")]
-            = False,
-            as_json: JsonFlag = False) -> None:
+def lineage(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Model name, or dataset name with --dataset.")],
+    version: Annotated[
+        int | None, typer.Argument(help="Version (newest dataset version if omitted).")
+    ] = None,
+    dataset: Annotated[bool, typer.Option("--dataset", help="Show the models trained on a dataset.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
     """Model version → run → datasets → commit; or, with --dataset, dataset → model versions."""
 
     def action() -> ModelLineage | DatasetLineage:

@@ -14,17 +14,29 @@ app = typer.Typer(help="Tracked runs.", no_args_is_help=True)
 
 
 @app.command("ls")
-def runs_ls(ctx: typer.Context,
-            experiment: Annotated[str | None, typer.Option("--experiment", "-e", help="Only this experiment.")] = None,
-            status: Annotated[str | None, typer.Option(help="RUNNING, FINISHED, FAILED or KILLED.")] = None,
-            limit: Annotated[int, typer.Option(min=1)] = 50,
-            as_json: JsonFlag = False) -> None:
+def runs_ls(
+    ctx: typer.Context,
+    experiment: Annotated[
+        str | None, typer.Option("--experiment", "-e", help="Only this experiment.")
+    ] = None,
+    status: Annotated[str | None, typer.Option(help="RUNNING, FINISHED, FAILED or KILLED.")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+    as_json: JsonFlag = False,
+) -> None:
     """List runs, newest first."""
     run_command(
-        lambda: open_workspace(ctx).tracker.list_runs(experiment=experiment, status=_status(status), limit=limit),
+        lambda: open_workspace(ctx).tracker.list_runs(
+            experiment=experiment, status=_status(status), limit=limit
+        ),
         as_json,
-        lambda runs: table("Runs", ["id", "experiment", "name", "status", "user", "started", "commit", "metrics"], [
-            (r.id, r.experiment, r.name, r.status, r.user, r.start_time, _commit(r), r.metrics) for r in runs]),
+        lambda runs: table(
+            "Runs",
+            ["id", "experiment", "name", "status", "user", "started", "commit", "metrics"],
+            [
+                (r.id, r.experiment, r.name, r.status, r.user, r.start_time, _commit(r), r.metrics)
+                for r in runs
+            ],
+        ),
     )
 
 
@@ -36,12 +48,26 @@ def runs_show(ctx: typer.Context, run_id: str, as_json: JsonFlag = False) -> Non
 
 def _show(r: Run) -> None:
     env = r.environment
-    fields(f"Run {r.id}", [
-        ("experiment", r.experiment), ("name", r.name), ("status", r.status), ("user", r.user),
-        ("started", r.start_time), ("ended", r.end_time), ("commit", _commit(r)), ("branch", env.git_branch),
-        ("source", env.source), ("python", env.python_version), ("params", r.params), ("metrics", r.metrics),
-        ("tags", r.tags), ("artifacts", [f"{a.path} ({a.size} B)" for a in r.artifacts]), ("inputs", r.inputs),
-    ])
+    fields(
+        f"Run {r.id}",
+        [
+            ("experiment", r.experiment),
+            ("name", r.name),
+            ("status", r.status),
+            ("user", r.user),
+            ("started", r.start_time),
+            ("ended", r.end_time),
+            ("commit", _commit(r)),
+            ("branch", env.git_branch),
+            ("source", env.source),
+            ("python", env.python_version),
+            ("params", r.params),
+            ("metrics", r.metrics),
+            ("tags", r.tags),
+            ("artifacts", [f"{a.path} ({a.size} B)" for a in r.artifacts]),
+            ("inputs", r.inputs),
+        ],
+    )
 
 
 def _commit(r: Run) -> str | None:

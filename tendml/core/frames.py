@@ -10,7 +10,9 @@ import pyarrow as pa
 
 from tendml.core.errors import NotFound, ValidationFailed
 
-SUPPORTED = "a pandas or polars DataFrame, a pyarrow Table or RecordBatch, or a path to a .parquet or .csv file"
+SUPPORTED = (
+    "a pandas or polars DataFrame, a pyarrow Table or RecordBatch, or a path to a .parquet or .csv file"
+)
 
 
 def to_arrow(data: Any, *, field: str = "data") -> pa.Table:

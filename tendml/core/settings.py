@@ -78,7 +78,8 @@ class Settings:
                 raise ConfigurationError(
                     f"setting {name!r} has an invalid value {raw!r}",
                     field=name,
-                    hint=f"set {ENV_PREFIX}{name.upper()} to a positive number" if name.startswith("flush")
+                    hint=f"set {ENV_PREFIX}{name.upper()} to a positive number"
+                    if name.startswith("flush")
                     else None,
                 ) from None
         return cls(**out)
@@ -112,7 +113,9 @@ def _from_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigurationError(f"{path} is not valid TOML: {exc}", hint="fix the file or remove it") from None
+        raise ConfigurationError(
+            f"{path} is not valid TOML: {exc}", hint="fix the file or remove it"
+        ) from None
     table = data.get("tendml", {})
     if not isinstance(table, dict):
         raise ConfigurationError(f"{path}: [tendml] must be a table", field="tendml")

@@ -19,8 +19,12 @@ def column_kind(dtype: pa.DataType) -> ColumnKind:
         return ColumnKind.NUMERIC
     if pa.types.is_timestamp(dtype) or pa.types.is_date(dtype):
         return ColumnKind.DATETIME
-    if (pa.types.is_string(dtype) or pa.types.is_large_string(dtype) or pa.types.is_dictionary(dtype)
-            or pa.types.is_string_view(dtype)):
+    if (
+        pa.types.is_string(dtype)
+        or pa.types.is_large_string(dtype)
+        or pa.types.is_dictionary(dtype)
+        or pa.types.is_string_view(dtype)
+    ):
         return ColumnKind.CATEGORICAL
     return ColumnKind.OTHER
 
@@ -28,8 +32,12 @@ def column_kind(dtype: pa.DataType) -> ColumnKind:
 def schema_of(table: pa.Table) -> tuple[ColumnSchema, ...]:
     """Names, Arrow types, kinds and nullability (whether the column holds a null) of each column."""
     return tuple(
-        ColumnSchema(name=field.name, type=str(field.type), kind=column_kind(field.type),
-                     nullable=table.column(i).null_count > 0)
+        ColumnSchema(
+            name=field.name,
+            type=str(field.type),
+            kind=column_kind(field.type),
+            nullable=table.column(i).null_count > 0,
+        )
         for i, field in enumerate(table.schema)
     )
 

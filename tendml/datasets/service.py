@@ -53,14 +53,27 @@ class Datasets:
                 return found
             parent = uow.datasets.latest(dataset_id)
             version = DatasetVersion(
-                id=new_id(), name=name, version=(parent.version + 1) if parent else 1, content_hash=content,
-                digest=digest, rows=table.num_rows, schema=schema, profile=profile,
-                parent_id=parent.id if parent else None, source=source, created_at=utcnow(),
+                id=new_id(),
+                name=name,
+                version=(parent.version + 1) if parent else 1,
+                content_hash=content,
+                digest=digest,
+                rows=table.num_rows,
+                schema=schema,
+                profile=profile,
+                parent_id=parent.id if parent else None,
+                source=source,
+                created_at=utcnow(),
                 created_by=self.actor,
             )
             uow.datasets.insert(dataset_id, version)
-            uow.audit.append(self.actor, "dataset.version.create", "dataset", version.ref,
-                             after={"id": version.id, "content_hash": content, "rows": version.rows})
+            uow.audit.append(
+                self.actor,
+                "dataset.version.create",
+                "dataset",
+                version.ref,
+                after={"id": version.id, "content_hash": content, "rows": version.rows},
+            )
         return version
 
     def get(self, name: str, version: int | None = None) -> DatasetVersion:
@@ -68,10 +81,10 @@ class Datasets:
         with self.store.read() as uow:
             return uow.datasets.get(name, version)
 
-    def list(self, *, name: str | None = None, limit: int = 100) -> list[DatasetVersion]:
+    def search(self, *, name: str | None = None, limit: int = 100) -> list[DatasetVersion]:
         """Dataset versions, newest first; ``name`` may contain ``*``."""
         with self.store.read() as uow:
-            return uow.datasets.list(name=name, limit=limit)
+            return uow.datasets.search(name=name, limit=limit)
 
     def by_ids(self, ids: list[str]) -> list[DatasetVersion]:
         with self.store.read() as uow:
@@ -142,17 +155,18 @@ def _fill_value(dtype: pa.DataType) -> pa.Scalar | None:
 def normalize(table: pa.Table) -> pa.Table:
     """One Arrow type per logical type, so equal data hashes equally whether it came from pandas,
     polars or Arrow (string, large_string and string_view all become large_string)."""
-    fields = []
-    for field in table.schema:
-        if pa.types.is_string(field.type) or pa.types.is_string_view(field.type):
-            field = field.with_type(pa.large_string())
-        elif pa.types.is_binary(field.type) or pa.types.is_binary_view(field.type):
-            field = field.with_type(pa.large_binary())
-        fields.append(field)
-    schema = pa.schema(fields)
+    schema = pa.schema([field.with_type(_canonical_type(field.type)) for field in table.schema])
     if schema != table.schema:
         table = table.cast(schema)
     return table.combine_chunks()
+
+
+def _canonical_type(dtype: pa.DataType) -> pa.DataType:
+    if pa.types.is_string(dtype) or pa.types.is_string_view(dtype):
+        return pa.large_string()
+    if pa.types.is_binary(dtype) or pa.types.is_binary_view(dtype):
+        return pa.large_binary()
+    return dtype
 
 
 def to_parquet(table: pa.Table) -> bytes:
@@ -164,5 +178,6 @@ def to_parquet(table: pa.Table) -> bytes:
 
 def _check_name(name: str) -> None:
     if not isinstance(name, str) or not name.strip() or len(name) > 256 or "@" in name or "/" in name:
-        raise ValidationFailed(f"invalid dataset name {name!r}", field="name",
-                               hint="use 1-256 characters without '@' or '/'")
+        raise ValidationFailed(
+            f"invalid dataset name {name!r}", field="name", hint="use 1-256 characters without '@' or '/'"
+        )

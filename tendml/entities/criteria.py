@@ -6,7 +6,7 @@ import enum
 import math
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tendml.core.errors import ValidationFailed
@@ -24,8 +24,16 @@ class TaskType(enum.StrEnum):
 
 
 _CLASSIFICATION = {
-    "accuracy", "balanced_accuracy", "precision", "recall", "f1", "roc_auc", "pr_auc",
-    "log_loss", "brier", "calibration_error",
+    "accuracy",
+    "balanced_accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "roc_auc",
+    "pr_auc",
+    "log_loss",
+    "brier",
+    "calibration_error",
 }
 _REGRESSION = {"mae", "mse", "rmse", "mape", "smape", "r2", "median_ae"}
 _ANY = {"latency_p50_ms", "latency_p99_ms", "error_rate", "bias_disparity"}
@@ -39,15 +47,33 @@ METRICS: dict[TaskType, frozenset[str]] = {
 }
 """The metrics a criterion may name, per task type."""
 
-LOWER_IS_BETTER = frozenset({
-    "log_loss", "brier", "calibration_error", "mae", "mse", "rmse", "mape", "smape", "median_ae",
-    "latency_p50_ms", "latency_p99_ms", "error_rate", "bias_disparity",
-})
+LOWER_IS_BETTER = frozenset(
+    {
+        "log_loss",
+        "brier",
+        "calibration_error",
+        "mae",
+        "mse",
+        "rmse",
+        "mape",
+        "smape",
+        "median_ae",
+        "latency_p50_ms",
+        "latency_p99_ms",
+        "error_rate",
+        "bias_disparity",
+    }
+)
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
-    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
 }
-_PATTERN = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|>|<)\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?\d+)?)\s*$")
+_PATTERN = re.compile(
+    r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|>|<)\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?\d+)?)\s*$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,14 +97,17 @@ class SuccessCriterion(Record):
         return not math.isnan(value) and _OPS[self.op](value, self.threshold)
 
     @classmethod
-    def parse(cls, text: str, task: TaskType | None = None, *, field: str = "success_criteria") -> SuccessCriterion:
+    def parse(
+        cls, text: str, task: TaskType | None = None, *, field: str = "success_criteria"
+    ) -> SuccessCriterion:
         """Parse ``"metric op number"``; with ``task``, the metric must be one that task reports."""
         match = _PATTERN.match(text) if isinstance(text, str) else None
         if match is None:
             raise ValidationFailed(
                 f"cannot parse success criterion {text!r}",
                 field=field,
-                hint="write it as 'metric op number', for example 'roc_auc >= 0.80'; op is one of >=, >, <=, <",
+                hint="write it as 'metric op number', for example 'roc_auc >= 0.80' "
+                "(op is one of >=, >, <=, <)",
             )
         metric, op, number = match.group(1).lower(), match.group(2), float(match.group(3))
         if task is not None and metric not in METRICS[task]:
@@ -96,21 +125,22 @@ def parse_task(value: str | TaskType, *, field: str = "task") -> TaskType:
         return TaskType(value)
     except ValueError:
         raise ValidationFailed(
-            f"unknown task type {value!r}", field=field, hint=f"use one of: {', '.join(t.value for t in TaskType)}"
+            f"unknown task type {value!r}",
+            field=field,
+            hint=f"use one of: {', '.join(t.value for t in TaskType)}",
         ) from None
 
 
 def parse_criteria(
-    items: str | list[str] | tuple[str, ...] | list[SuccessCriterion] | None, task: TaskType
+    items: str | Sequence[str | SuccessCriterion] | None, task: TaskType
 ) -> tuple[SuccessCriterion, ...]:
     """Parse a list of criteria (or one string with criteria separated by ``,`` or ``;``)."""
     if items is None:
         return ()
-    if isinstance(items, str):
-        items = [part for part in re.split(r"[;,]", items) if part.strip()]
-    out = []
-    for i, item in enumerate(items):
-        if isinstance(item, SuccessCriterion):
-            item = str(item)
-        out.append(SuccessCriterion.parse(item, task, field=f"success_criteria[{i}]"))
-    return tuple(out)
+    texts = [p for p in re.split(r"[;,]", items) if p.strip()] if isinstance(items, str) else list(items)
+    return tuple(
+        SuccessCriterion.parse(
+            str(item) if isinstance(item, SuccessCriterion) else item, task, field=f"success_criteria[{i}]"
+        )
+        for i, item in enumerate(texts)
+    )

@@ -31,18 +31,36 @@ class Registry:
         self.actor = actor
 
     # --- registered models -------------------------------------------------------------------
-    def create_model(self, name: str, *, owner: str | None = None, team: str = "", description: str = "",
-                     task: str | TaskType = TaskType.BINARY, objective: str = "",
-                     success_criteria: Sequence[str | SuccessCriterion] | str | None = None,
-                     tags: Mapping[str, str] | None = None) -> RegisteredModel:
+    def create_model(
+        self,
+        name: str,
+        *,
+        owner: str | None = None,
+        team: str = "",
+        description: str = "",
+        task: str | TaskType = TaskType.BINARY,
+        objective: str = "",
+        success_criteria: Sequence[str | SuccessCriterion] | str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> RegisteredModel:
         """Register a model with its purpose; the name must be new."""
         check_model_name(name)
-        values = self._model_values(owner=owner or self.actor, team=team, description=description, task=task,
-                                    objective=objective, success_criteria=success_criteria, tags=tags)
+        values = self._model_values(
+            owner=owner or self.actor,
+            team=team,
+            description=description,
+            task=task,
+            objective=objective,
+            success_criteria=success_criteria,
+            tags=tags,
+        )
         with self.store.write() as uow:
             if uow.models.model_id(name) is not None:
-                raise Conflict(f"registered model {name!r} already exists", field="name",
-                               hint="pick another name or update it with update_model")
+                raise Conflict(
+                    f"registered model {name!r} already exists",
+                    field="name",
+                    hint="pick another name or update it with update_model",
+                )
             self._insert_model(uow, name, values)
             return uow.models.get_model(name)
 
@@ -51,8 +69,11 @@ class Registry:
         unknown = set(changes) - set(_EDITABLE)
         if unknown:
             field = sorted(unknown)[0]
-            raise ValidationFailed(f"cannot update {field!r} of a registered model", field=field,
-                                   hint=f"editable fields: {', '.join(_EDITABLE)}")
+            raise ValidationFailed(
+                f"cannot update {field!r} of a registered model",
+                field=field,
+                hint=f"editable fields: {', '.join(_EDITABLE)}",
+            )
         with self.store.write() as uow:
             model_id = uow.models.require_id(name, lock=True)
             before = uow.models.get_model(name)
@@ -60,27 +81,54 @@ class Registry:
             values = self._model_values(**merged)
             uow.models.update_model(model_id, {**values, "updated_at": utcnow()})
             after = uow.models.get_model(name)
-            uow.audit.append(self.actor, "model.update", "model", name,
-                             before=_model_audit(before), after=_model_audit(after))
+            uow.audit.append(
+                self.actor,
+                "model.update",
+                "model",
+                name,
+                before=_model_audit(before),
+                after=_model_audit(after),
+            )
             return after
 
     def get_model(self, name: str) -> RegisteredModel:
         with self.store.read() as uow:
             return uow.models.get_model(name)
 
-    def search_models(self, *, name: str | None = None, owner: str | None = None, team: str | None = None,
-                      task: str | TaskType | None = None, tags: Mapping[str, str] | None = None,
-                      limit: int = 100) -> list[RegisteredModel]:
+    def search_models(
+        self,
+        *,
+        name: str | None = None,
+        owner: str | None = None,
+        team: str | None = None,
+        task: str | TaskType | None = None,
+        tags: Mapping[str, str] | None = None,
+        limit: int = 100,
+    ) -> list[RegisteredModel]:
         """Models matching all given filters (``name`` may contain ``*``), by name."""
         with self.store.read() as uow:
-            return uow.models.list_models(name=name, owner=owner, team=team,
-                                          task=parse_task(task) if task else None,
-                                          tags=dict(tags) if tags else None, limit=limit)
+            return uow.models.list_models(
+                name=name,
+                owner=owner,
+                team=team,
+                task=parse_task(task) if task else None,
+                tags=dict(tags) if tags else None,
+                limit=limit,
+            )
 
     # --- versions ----------------------------------------------------------------------------
-    def log_model(self, model: Any, name: str, *, input_example: Any = None, flavor: str | None = None,
-                  datasets: Sequence[DatasetVersion | str] | None = None, run: ActiveRun | str | None = None,
-                  description: str = "", **model_fields: Any) -> ModelVersion:
+    def log_model(
+        self,
+        model: Any,
+        name: str,
+        *,
+        input_example: Any = None,
+        flavor: str | None = None,
+        datasets: Sequence[DatasetVersion | str] | None = None,
+        run: ActiveRun | str | None = None,
+        description: str = "",
+        **model_fields: Any,
+    ) -> ModelVersion:
         """Package ``model`` and register it as the next version of ``name``.
 
         The model is created on first use (``model_fields`` such as ``task`` or ``success_criteria``
@@ -101,15 +149,33 @@ class Registry:
                 values = self._model_values(owner=fields.pop("owner", self.actor), **fields)
                 model_id = self._insert_model(uow, name, values)
             version = ModelVersion(
-                id=new_id(), model=name, version=uow.models.next_version(model_id), digest=digest,
-                flavor=package.manifest.flavor, signature=package.manifest.signature,
-                requirements=package.manifest.requirements, run_id=run_id, datasets=tuple(sorted(dataset_ids)),
-                description=description, created_at=utcnow(), created_by=self.actor,
+                id=new_id(),
+                model=name,
+                version=uow.models.next_version(model_id),
+                digest=digest,
+                flavor=package.manifest.flavor,
+                signature=package.manifest.signature,
+                requirements=package.manifest.requirements,
+                run_id=run_id,
+                datasets=tuple(sorted(dataset_ids)),
+                description=description,
+                created_at=utcnow(),
+                created_by=self.actor,
             )
             uow.models.insert_version(model_id, version)
-            uow.audit.append(self.actor, "model.version.create", "model", name, after={
-                "version": version.version, "digest": digest, "flavor": version.flavor,
-                "run_id": run_id, "datasets": list(version.datasets)})
+            uow.audit.append(
+                self.actor,
+                "model.version.create",
+                "model",
+                name,
+                after={
+                    "version": version.version,
+                    "digest": digest,
+                    "flavor": version.flavor,
+                    "run_id": run_id,
+                    "datasets": list(version.datasets),
+                },
+            )
         return version
 
     def get_version(self, name: str, version: int) -> ModelVersion:
@@ -131,8 +197,11 @@ class Registry:
             if parsed.alias is not None:
                 number = model.aliases.get(parsed.alias)
                 if number is None:
-                    raise NotFound(f"model {parsed.name!r} has no alias {parsed.alias!r}", field="alias",
-                                   hint=f"its aliases: {', '.join(model.aliases) or 'none'}")
+                    raise NotFound(
+                        f"model {parsed.name!r} has no alias {parsed.alias!r}",
+                        field="alias",
+                        hint=f"its aliases: {', '.join(model.aliases) or 'none'}",
+                    )
             else:
                 number = model.latest_version
                 if number is None:
@@ -168,15 +237,29 @@ class Registry:
         with self.store.read() as uow:
             return uow.models.alias_history(name, alias)
 
-    def _move(self, uow: UnitOfWork, model_id: str, name: str, alias: str, version: int | None,
-              reason: str | None) -> AliasChange:
+    def _move(
+        self, uow: UnitOfWork, model_id: str, name: str, alias: str, version: int | None, reason: str | None
+    ) -> AliasChange:
         now = utcnow()
         old = uow.models.move_alias(model_id, alias, version, actor=self.actor, time=now, reason=reason)
         action = "model.alias.delete" if version is None else "model.alias.set"
-        uow.audit.append(self.actor, action, "model", name, before={"alias": alias, "version": old},
-                         after={"alias": alias, "version": version, "reason": reason})
-        return AliasChange(model=name, alias=alias, from_version=old, to_version=version, actor=self.actor,
-                           time=now, reason=reason)
+        uow.audit.append(
+            self.actor,
+            action,
+            "model",
+            name,
+            before={"alias": alias, "version": old},
+            after={"alias": alias, "version": version, "reason": reason},
+        )
+        return AliasChange(
+            model=name,
+            alias=alias,
+            from_version=old,
+            to_version=version,
+            actor=self.actor,
+            time=now,
+            reason=reason,
+        )
 
     # --- lineage -----------------------------------------------------------------------------
     def lineage(self, name: str, version: int) -> ModelLineage:
@@ -193,8 +276,9 @@ class Registry:
             return DatasetLineage(dataset=dataset, versions=tuple(uow.models.versions_trained_on(dataset.id)))
 
     # --- helpers -----------------------------------------------------------------------------
-    def _provenance(self, run: ActiveRun | str | None,
-                    datasets: Sequence[DatasetVersion | str] | None) -> tuple[str | None, list[str]]:
+    def _provenance(
+        self, run: ActiveRun | str | None, datasets: Sequence[DatasetVersion | str] | None
+    ) -> tuple[str | None, list[str]]:
         active = run if run is not None else self.tracker.active_run()
         if isinstance(active, ActiveRun):
             active.flush()
@@ -207,27 +291,47 @@ class Registry:
             ids = self.tracker.run_inputs(run_id, "training") if run_id else []
         return run_id, ids
 
-    def _model_values(self, *, owner: str, team: str = "", description: str = "",
-                      task: str | TaskType = TaskType.BINARY, objective: str = "",
-                      success_criteria: Sequence[str | SuccessCriterion] | str | None = None,
-                      tags: Mapping[str, str] | None = None) -> dict[str, Any]:
+    def _model_values(
+        self,
+        *,
+        owner: str,
+        team: str = "",
+        description: str = "",
+        task: str | TaskType = TaskType.BINARY,
+        objective: str = "",
+        success_criteria: Sequence[str | SuccessCriterion] | str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
         kind = parse_task(task)
-        criteria = parse_criteria(list(success_criteria) if isinstance(success_criteria, tuple)
-                                  else success_criteria, kind)  # type: ignore[arg-type]
-        for field, value in (("owner", owner), ("team", team), ("description", description),
-                             ("objective", objective)):
+        criteria = parse_criteria(success_criteria, kind)
+        for field, value in (
+            ("owner", owner),
+            ("team", team),
+            ("description", description),
+            ("objective", objective),
+        ):
             if not isinstance(value, str):
                 raise ValidationFailed(f"{field} must be text, got {type(value).__name__}", field=field)
         if not owner.strip():
-            raise ValidationFailed("owner must not be empty", field="owner", hint="name the person accountable")
-        return {"owner": owner, "team": team, "description": description, "task": kind.value,
-                "objective": objective, "success_criteria": [c.to_dict() for c in criteria],
-                "tags": {str(k): str(v) for k, v in (tags or {}).items()}}
+            raise ValidationFailed(
+                "owner must not be empty", field="owner", hint="name the person accountable"
+            )
+        return {
+            "owner": owner,
+            "team": team,
+            "description": description,
+            "task": kind.value,
+            "objective": objective,
+            "success_criteria": [c.to_dict() for c in criteria],
+            "tags": {str(k): str(v) for k, v in (tags or {}).items()},
+        }
 
     def _insert_model(self, uow: UnitOfWork, name: str, values: dict[str, Any]) -> str:
         now = utcnow()
         model_id = new_id()
-        uow.models.insert_model({"id": model_id, "name": name, "created_at": now, "updated_at": now, **values})
+        uow.models.insert_model(
+            {"id": model_id, "name": name, "created_at": now, "updated_at": now, **values}
+        )
         uow.audit.append(self.actor, "model.create", "model", name, after=values)
         return model_id
 

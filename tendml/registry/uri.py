@@ -43,8 +43,9 @@ def parse_model_ref(text: str) -> ModelRef:
         if version == "latest":
             return ModelRef(name)
         if not version.isdigit() or int(version) < 1:
-            raise ValidationFailed(f"version {version!r} in {text!r} is not a positive integer",
-                                   field="model_uri", hint=_HINT)
+            raise ValidationFailed(
+                f"version {version!r} in {text!r} is not a positive integer", field="model_uri", hint=_HINT
+            )
         return ModelRef(name, version=int(version))
     return ModelRef(check_model_name(body, field="model_uri"))
 
@@ -52,15 +53,20 @@ def parse_model_ref(text: str) -> ModelRef:
 def check_model_name(name: str, *, field: str = "name") -> str:
     """A registered model name: 1-256 letters, digits, spaces and ``_ . -``, starting alphanumeric."""
     if not isinstance(name, str) or not _NAME.match(name):
-        raise ValidationFailed(f"invalid model name {name!r}", field=field,
-                               hint="use 1-256 letters, digits, spaces, '_', '.' or '-', starting with a letter or digit")
+        raise ValidationFailed(
+            f"invalid model name {name!r}",
+            field=field,
+            hint="use 1-256 letters, digits, spaces, '_', '.' or '-', starting with a letter or digit",
+        )
     return name
 
 
 def check_alias(alias: str, *, field: str = "alias") -> str:
     """An alias: a letter then up to 63 letters, digits, ``_`` or ``-``; ``latest`` is reserved."""
     if not isinstance(alias, str) or not _ALIAS.match(alias) or alias in RESERVED_ALIASES:
-        raise ValidationFailed(f"invalid alias {alias!r}", field=field,
-                               hint="start with a letter, then up to 63 letters, digits, '_' or '-'; "
-                                    "'latest' is reserved")
+        raise ValidationFailed(
+            f"invalid alias {alias!r}",
+            field=field,
+            hint="start with a letter, then up to 63 letters, digits, '_' or '-'; 'latest' is reserved",
+        )
     return alias

@@ -71,16 +71,26 @@ class AuditLog:
         prev_hash = last.hash if last else None
         now = utcnow()
         event_id = new_id()
-        digest = event_hash(seq, event_id, now, actor, action, subject_type, subject_id, before, after, prev_hash)
+        digest = event_hash(
+            seq, event_id, now, actor, action, subject_type, subject_id, before, after, prev_hash
+        )
         row = {
-            "seq": seq, "id": event_id, "time": now, "actor": actor, "action": action,
-            "subject_type": subject_type, "subject_id": subject_id, "before": before, "after": after,
-            "prev_hash": prev_hash, "hash": digest,
+            "seq": seq,
+            "id": event_id,
+            "time": now,
+            "actor": actor,
+            "action": action,
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "before": before,
+            "after": after,
+            "prev_hash": prev_hash,
+            "hash": digest,
         }
         self.conn.execute(audit_events.insert(), row)
         return _event(row)
 
-    def list(
+    def events(
         self,
         *,
         subject_type: str | None = None,
@@ -106,7 +116,15 @@ class AuditLog:
 
 def _event(row: dict[str, Any]) -> AuditEvent:
     return AuditEvent(
-        seq=row["seq"], id=row["id"], time=as_utc(row["time"]), actor=row["actor"], action=row["action"],
-        subject_type=row["subject_type"], subject_id=row["subject_id"], before=row["before"],
-        after=row["after"], prev_hash=row["prev_hash"], hash=row["hash"],
+        seq=row["seq"],
+        id=row["id"],
+        time=as_utc(row["time"]),
+        actor=row["actor"],
+        action=row["action"],
+        subject_type=row["subject_type"],
+        subject_id=row["subject_id"],
+        before=row["before"],
+        after=row["after"],
+        prev_hash=row["prev_hash"],
+        hash=row["hash"],
     )

@@ -37,8 +37,11 @@ class DatasetRepository:
         if found is not None:
             return str(found)
         if not create:
-            raise NotFound(f"dataset {name!r} does not exist", field="name",
-                           hint="list datasets with `tendml datasets ls`")
+            raise NotFound(
+                f"dataset {name!r} does not exist",
+                field="name",
+                hint="list datasets with `tendml datasets ls`",
+            )
         try:
             with self.conn.begin_nested():
                 new = new_id()
@@ -48,25 +51,40 @@ class DatasetRepository:
             return self.dataset_id(name, lock=lock)
 
     def by_content(self, dataset_id: str, content_hash: str) -> DatasetVersion | None:
-        row = self.conn.execute(self._select().where(
-            dataset_versions.c.dataset_id == dataset_id, dataset_versions.c.content_hash == content_hash
-        )).first()
+        row = self.conn.execute(
+            self._select().where(
+                dataset_versions.c.dataset_id == dataset_id, dataset_versions.c.content_hash == content_hash
+            )
+        ).first()
         return _version(row) if row else None
 
     def latest(self, dataset_id: str) -> DatasetVersion | None:
-        row = self.conn.execute(self._select().where(dataset_versions.c.dataset_id == dataset_id)
-                                .order_by(dataset_versions.c.version.desc()).limit(1)).first()
+        row = self.conn.execute(
+            self._select()
+            .where(dataset_versions.c.dataset_id == dataset_id)
+            .order_by(dataset_versions.c.version.desc())
+            .limit(1)
+        ).first()
         return _version(row) if row else None
 
     def insert(self, dataset_id: str, version: DatasetVersion) -> None:
-        self.conn.execute(dataset_versions.insert(), {
-            "id": version.id, "dataset_id": dataset_id, "version": version.version,
-            "content_hash": version.content_hash, "digest": version.digest, "rows": version.rows,
-            "schema": [c.to_dict() for c in version.schema],
-            "profile": {k: p.to_dict() for k, p in version.profile.items()},
-            "parent_id": version.parent_id, "source": version.source, "created_at": version.created_at,
-            "created_by": version.created_by,
-        })
+        self.conn.execute(
+            dataset_versions.insert(),
+            {
+                "id": version.id,
+                "dataset_id": dataset_id,
+                "version": version.version,
+                "content_hash": version.content_hash,
+                "digest": version.digest,
+                "rows": version.rows,
+                "schema": [c.to_dict() for c in version.schema],
+                "profile": {k: p.to_dict() for k, p in version.profile.items()},
+                "parent_id": version.parent_id,
+                "source": version.source,
+                "created_at": version.created_at,
+                "created_by": version.created_by,
+            },
+        )
 
     def get(self, name: str, version: int | None = None) -> DatasetVersion:
         """Version ``version`` of ``name``, or its newest."""
@@ -84,11 +102,14 @@ class DatasetRepository:
     def by_ids(self, ids: Sequence[str]) -> list[DatasetVersion]:
         if not ids:
             return []
-        rows = self.conn.execute(self._select().where(dataset_versions.c.id.in_(list(ids)))
-                                 .order_by(datasets.c.name, dataset_versions.c.version))
+        rows = self.conn.execute(
+            self._select()
+            .where(dataset_versions.c.id.in_(list(ids)))
+            .order_by(datasets.c.name, dataset_versions.c.version)
+        )
         return [_version(r) for r in rows]
 
-    def list(self, *, name: str | None = None, limit: int = 100) -> list[DatasetVersion]:
+    def search(self, *, name: str | None = None, limit: int = 100) -> list[DatasetVersion]:
         """Newest versions first; ``name`` may contain ``*`` wildcards."""
         query = self._select().order_by(dataset_versions.c.created_at.desc(), dataset_versions.c.id.desc())
         if name is not None:
@@ -96,8 +117,11 @@ class DatasetRepository:
         return [_version(r) for r in self.conn.execute(query.limit(limit))]
 
     def count_versions(self, dataset_id: str) -> int:
-        return int(self.conn.execute(select(func.count()).where(
-            dataset_versions.c.dataset_id == dataset_id)).scalar_one())
+        return int(
+            self.conn.execute(
+                select(func.count()).where(dataset_versions.c.dataset_id == dataset_id)
+            ).scalar_one()
+        )
 
     def _select(self) -> Any:
         return select(dataset_versions, datasets.c.name).join(
@@ -111,9 +135,17 @@ def _version(row: Row[Any]) -> DatasetVersion:
         for c in row.schema
     )
     return DatasetVersion(
-        id=row.id, name=row.name, version=row.version, content_hash=row.content_hash, digest=row.digest,
-        rows=row.rows, schema=schema, profile={k: profile_from_dict(v) for k, v in row.profile.items()},
-        parent_id=row.parent_id, source=row.source, created_at=as_utc(row.created_at),
+        id=row.id,
+        name=row.name,
+        version=row.version,
+        content_hash=row.content_hash,
+        digest=row.digest,
+        rows=row.rows,
+        schema=schema,
+        profile={k: profile_from_dict(v) for k, v in row.profile.items()},
+        parent_id=row.parent_id,
+        source=row.source,
+        created_at=as_utc(row.created_at),
         created_by=row.created_by,
     )
 
@@ -122,11 +154,20 @@ def profile_from_dict(data: dict[str, Any]) -> NumericProfile | CategoricalProfi
     """Rebuild a column profile from its stored JSON."""
     if data.get("kind") == "categorical":
         return CategoricalProfile(
-            count=data["count"], nulls=data["nulls"], distinct=data["distinct"],
-            top=tuple((str(v), int(n)) for v, n in data["top"]), other=data["other"],
+            count=data["count"],
+            nulls=data["nulls"],
+            distinct=data["distinct"],
+            top=tuple((str(v), int(n)) for v, n in data["top"]),
+            other=data["other"],
         )
     return NumericProfile(
-        count=data["count"], nulls=data["nulls"], min=data["min"], max=data["max"], mean=data["mean"],
-        std=data["std"], quantiles=dict(data["quantiles"]), edges=tuple(data["edges"]),
+        count=data["count"],
+        nulls=data["nulls"],
+        min=data["min"],
+        max=data["max"],
+        mean=data["mean"],
+        std=data["std"],
+        quantiles=dict(data["quantiles"]),
+        edges=tuple(data["edges"]),
         counts=tuple(data["counts"]),
     )

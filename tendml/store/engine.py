@@ -51,8 +51,8 @@ class MetadataStore:
     def write(self) -> Iterator[UnitOfWork]:
         """A write unit of work: all or nothing, serialised against other writers on SQLite."""
         self.upgrade_once()
-        with self.engine.connect() as conn:
-            conn = conn.execution_options(tendml_write=True)
+        with self.engine.connect() as raw:
+            conn = raw.execution_options(tendml_write=True)
             with conn.begin():
                 yield UnitOfWork(conn)
 

@@ -49,7 +49,9 @@ class ModelRepository:
         self.conn.execute(registered_models.insert(), values)
 
     def update_model(self, model_id: str, values: dict[str, Any]) -> None:
-        self.conn.execute(registered_models.update().where(registered_models.c.id == model_id).values(**values))
+        self.conn.execute(
+            registered_models.update().where(registered_models.c.id == model_id).values(**values)
+        )
 
     def get_model(self, name: str) -> RegisteredModel:
         row = self.conn.execute(select(registered_models).where(registered_models.c.name == name)).first()
@@ -57,9 +59,16 @@ class ModelRepository:
             raise NotFound(f"registered model {name!r} does not exist", field="name", hint=_MODEL_HINT)
         return self._models([row])[0]
 
-    def list_models(self, *, name: str | None = None, owner: str | None = None, team: str | None = None,
-                    task: TaskType | None = None, tags: dict[str, str] | None = None,
-                    limit: int = 100) -> list[RegisteredModel]:
+    def list_models(
+        self,
+        *,
+        name: str | None = None,
+        owner: str | None = None,
+        team: str | None = None,
+        task: TaskType | None = None,
+        tags: dict[str, str] | None = None,
+        limit: int = 100,
+    ) -> list[RegisteredModel]:
         """Models matching every given filter, by name; ``name`` may contain ``*`` wildcards."""
         query = select(registered_models).order_by(registered_models.c.name)
         if name is not None:
@@ -76,87 +85,135 @@ class ModelRepository:
     def _models(self, rows: Sequence[Row[Any]]) -> list[RegisteredModel]:
         ids = [r.id for r in rows]
         aliases: dict[str, dict[str, int]] = {}
-        for a in self.conn.execute(select(model_aliases).where(model_aliases.c.model_id.in_(ids))
-                                   .order_by(model_aliases.c.alias)):
+        for a in self.conn.execute(
+            select(model_aliases).where(model_aliases.c.model_id.in_(ids)).order_by(model_aliases.c.alias)
+        ):
             aliases.setdefault(a.model_id, {})[a.alias] = a.version
-        latest: dict[str, int] = dict(self.conn.execute(  # type: ignore[arg-type]
-            select(model_versions.c.model_id, func.max(model_versions.c.version))
-            .where(model_versions.c.model_id.in_(ids)).group_by(model_versions.c.model_id)
-        ).all())
+        latest: dict[str, int] = dict(
+            self.conn.execute(  # type: ignore[arg-type]
+                select(model_versions.c.model_id, func.max(model_versions.c.version))
+                .where(model_versions.c.model_id.in_(ids))
+                .group_by(model_versions.c.model_id)
+            ).all()
+        )
         return [_model(r, aliases.get(r.id, {}), latest.get(r.id)) for r in rows]
 
     # --- versions ----------------------------------------------------------------------------
     def next_version(self, model_id: str) -> int:
         """The next version number; call with the model row locked."""
-        top = self.conn.execute(select(func.max(model_versions.c.version))
-                                .where(model_versions.c.model_id == model_id)).scalar_one()
+        top = self.conn.execute(
+            select(func.max(model_versions.c.version)).where(model_versions.c.model_id == model_id)
+        ).scalar_one()
         return int(top or 0) + 1
 
     def insert_version(self, model_id: str, version: ModelVersion) -> None:
-        self.conn.execute(model_versions.insert(), {
-            "id": version.id, "model_id": model_id, "version": version.version, "digest": version.digest,
-            "flavor": version.flavor, "signature": version.signature.to_dict(),
-            "requirements": list(version.requirements), "run_id": version.run_id,
-            "description": version.description, "created_at": version.created_at,
-            "created_by": version.created_by,
-        })
+        self.conn.execute(
+            model_versions.insert(),
+            {
+                "id": version.id,
+                "model_id": model_id,
+                "version": version.version,
+                "digest": version.digest,
+                "flavor": version.flavor,
+                "signature": version.signature.to_dict(),
+                "requirements": list(version.requirements),
+                "run_id": version.run_id,
+                "description": version.description,
+                "created_at": version.created_at,
+                "created_by": version.created_by,
+            },
+        )
         if version.datasets:
-            self.conn.execute(model_version_datasets.insert(), [
-                {"model_version_id": version.id, "dataset_version_id": d} for d in version.datasets
-            ])
+            self.conn.execute(
+                model_version_datasets.insert(),
+                [{"model_version_id": version.id, "dataset_version_id": d} for d in version.datasets],
+            )
 
     def get_version(self, name: str, version: int) -> ModelVersion:
-        rows = self._versions(self._select_versions().where(
-            registered_models.c.name == name, model_versions.c.version == version))
+        rows = self._versions(
+            self._select_versions().where(
+                registered_models.c.name == name, model_versions.c.version == version
+            )
+        )
         if not rows:
             self.require_id(name)
-            raise NotFound(f"model {name!r} has no version {version}", field="version",
-                           hint=f"list versions with `tendml models versions {name}`")
+            raise NotFound(
+                f"model {name!r} has no version {version}",
+                field="version",
+                hint=f"list versions with `tendml models versions {name}`",
+            )
         return rows[0]
 
     def versions(self, name: str, *, limit: int = 100) -> list[ModelVersion]:
         """Versions of ``name``, newest first."""
         self.require_id(name)
-        return self._versions(self._select_versions().where(registered_models.c.name == name)
-                              .order_by(model_versions.c.version.desc()).limit(limit))
+        return self._versions(
+            self._select_versions()
+            .where(registered_models.c.name == name)
+            .order_by(model_versions.c.version.desc())
+            .limit(limit)
+        )
 
     def versions_trained_on(self, dataset_version_id: str) -> list[ModelVersion]:
-        query = (self._select_versions()
-                 .join(model_version_datasets, model_version_datasets.c.model_version_id == model_versions.c.id)
-                 .where(model_version_datasets.c.dataset_version_id == dataset_version_id)
-                 .order_by(registered_models.c.name, model_versions.c.version))
+        query = (
+            self._select_versions()
+            .join(model_version_datasets, model_version_datasets.c.model_version_id == model_versions.c.id)
+            .where(model_version_datasets.c.dataset_version_id == dataset_version_id)
+            .order_by(registered_models.c.name, model_versions.c.version)
+        )
         return self._versions(query)
 
     def versions_of_run(self, run_id: str) -> list[ModelVersion]:
-        return self._versions(self._select_versions().where(model_versions.c.run_id == run_id)
-                              .order_by(registered_models.c.name, model_versions.c.version))
+        return self._versions(
+            self._select_versions()
+            .where(model_versions.c.run_id == run_id)
+            .order_by(registered_models.c.name, model_versions.c.version)
+        )
 
     def _select_versions(self) -> Any:
         return select(model_versions, registered_models.c.name).join(
-            registered_models, registered_models.c.id == model_versions.c.model_id)
+            registered_models, registered_models.c.id == model_versions.c.model_id
+        )
 
     def _versions(self, query: Any) -> list[ModelVersion]:
         rows = list(self.conn.execute(query))
         ids = [r.id for r in rows]
         data: dict[str, list[str]] = {}
-        for d in self.conn.execute(select(model_version_datasets)
-                                   .where(model_version_datasets.c.model_version_id.in_(ids))):
+        for d in self.conn.execute(
+            select(model_version_datasets).where(model_version_datasets.c.model_version_id.in_(ids))
+        ):
             data.setdefault(d.model_version_id, []).append(d.dataset_version_id)
         aliases: dict[tuple[str, int], list[str]] = {}
         model_ids = list({r.model_id for r in rows})
-        for a in self.conn.execute(select(model_aliases).where(model_aliases.c.model_id.in_(model_ids))
-                                   .order_by(model_aliases.c.alias)):
+        for a in self.conn.execute(
+            select(model_aliases)
+            .where(model_aliases.c.model_id.in_(model_ids))
+            .order_by(model_aliases.c.alias)
+        ):
             aliases.setdefault((a.model_id, a.version), []).append(a.alias)
-        return [_version(r, tuple(sorted(data.get(r.id, ()))), tuple(aliases.get((r.model_id, r.version), ())))
-                for r in rows]
+        return [
+            _version(r, tuple(sorted(data.get(r.id, ()))), tuple(aliases.get((r.model_id, r.version), ())))
+            for r in rows
+        ]
 
     # --- aliases -----------------------------------------------------------------------------
     def alias(self, model_id: str, alias: str) -> int | None:
-        return self.conn.execute(select(model_aliases.c.version).where(
-            model_aliases.c.model_id == model_id, model_aliases.c.alias == alias)).scalar_one_or_none()
+        return self.conn.execute(
+            select(model_aliases.c.version).where(
+                model_aliases.c.model_id == model_id, model_aliases.c.alias == alias
+            )
+        ).scalar_one_or_none()
 
-    def move_alias(self, model_id: str, alias: str, version: int | None, *, actor: str, time: datetime,
-                   reason: str | None) -> int | None:
+    def move_alias(
+        self,
+        model_id: str,
+        alias: str,
+        version: int | None,
+        *,
+        actor: str,
+        time: datetime,
+        reason: str | None,
+    ) -> int | None:
         """Point ``alias`` at ``version`` (None deletes it) and record the move; returns the old version.
 
         Call with the model row locked so that concurrent moves serialise.
@@ -166,15 +223,32 @@ class ModelRepository:
         if version is None:
             self.conn.execute(model_aliases.delete().where(where))
         elif old is None:
-            self.conn.execute(model_aliases.insert(), {"model_id": model_id, "alias": alias, "version": version,
-                                                       "updated_at": time, "updated_by": actor})
+            self.conn.execute(
+                model_aliases.insert(),
+                {
+                    "model_id": model_id,
+                    "alias": alias,
+                    "version": version,
+                    "updated_at": time,
+                    "updated_by": actor,
+                },
+            )
         else:
-            self.conn.execute(model_aliases.update().where(where)
-                              .values(version=version, updated_at=time, updated_by=actor))
-        self.conn.execute(alias_history.insert(), {
-            "model_id": model_id, "alias": alias, "from_version": old, "to_version": version,
-            "actor": actor, "time": time, "reason": reason,
-        })
+            self.conn.execute(
+                model_aliases.update().where(where).values(version=version, updated_at=time, updated_by=actor)
+            )
+        self.conn.execute(
+            alias_history.insert(),
+            {
+                "model_id": model_id,
+                "alias": alias,
+                "from_version": old,
+                "to_version": version,
+                "actor": actor,
+                "time": time,
+                "reason": reason,
+            },
+        )
         return old
 
     def alias_history(self, name: str, alias: str | None = None) -> list[AliasChange]:
@@ -183,25 +257,51 @@ class ModelRepository:
         query = select(alias_history).where(alias_history.c.model_id == model_id).order_by(alias_history.c.id)
         if alias is not None:
             query = query.where(alias_history.c.alias == alias)
-        return [AliasChange(model=name, alias=r.alias, from_version=r.from_version, to_version=r.to_version,
-                            actor=r.actor, time=as_utc(r.time), reason=r.reason)
-                for r in self.conn.execute(query)]
+        return [
+            AliasChange(
+                model=name,
+                alias=r.alias,
+                from_version=r.from_version,
+                to_version=r.to_version,
+                actor=r.actor,
+                time=as_utc(r.time),
+                reason=r.reason,
+            )
+            for r in self.conn.execute(query)
+        ]
 
 
 def _model(r: Row[Any], aliases: dict[str, int], latest: int | None) -> RegisteredModel:
     return RegisteredModel(
-        id=r.id, name=r.name, owner=r.owner, team=r.team, description=r.description, task=TaskType(r.task),
+        id=r.id,
+        name=r.name,
+        owner=r.owner,
+        team=r.team,
+        description=r.description,
+        task=TaskType(r.task),
         objective=r.objective,
         success_criteria=tuple(SuccessCriterion(**c) for c in r.success_criteria),
-        tags=dict(r.tags), created_at=as_utc(r.created_at), updated_at=as_utc(r.updated_at),
-        aliases=aliases, latest_version=latest,
+        tags=dict(r.tags),
+        created_at=as_utc(r.created_at),
+        updated_at=as_utc(r.updated_at),
+        aliases=aliases,
+        latest_version=latest,
     )
 
 
 def _version(r: Row[Any], datasets: tuple[str, ...], aliases: tuple[str, ...]) -> ModelVersion:
     return ModelVersion(
-        id=r.id, model=r.name, version=r.version, digest=r.digest, flavor=r.flavor,
-        signature=Signature.from_dict(r.signature), requirements=tuple(r.requirements), run_id=r.run_id,
-        datasets=datasets, description=r.description, created_at=as_utc(r.created_at),
-        created_by=r.created_by, aliases=aliases,
+        id=r.id,
+        model=r.name,
+        version=r.version,
+        digest=r.digest,
+        flavor=r.flavor,
+        signature=Signature.from_dict(r.signature),
+        requirements=tuple(r.requirements),
+        run_id=r.run_id,
+        datasets=datasets,
+        description=r.description,
+        created_at=as_utc(r.created_at),
+        created_by=r.created_by,
+        aliases=aliases,
     )

@@ -100,7 +100,7 @@ class Flusher:
         for run in runs:
             try:
                 action(run)
-            except Exception:  # noqa: BLE001 - a failed flush keeps its data buffered for the next try
+            except Exception:
                 run.log_failure()
 
 

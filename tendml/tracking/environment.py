@@ -37,7 +37,7 @@ def installed_packages() -> dict[str, str]:
     """Every installed distribution and its version, by lower-case name."""
     out: dict[str, str] = {}
     for dist in metadata.distributions():
-        name = dist.metadata.get("Name")
+        name = dist.metadata["Name"]
         if name:
             out[name.lower()] = dist.version
     return dict(sorted(out.items()))
@@ -56,7 +56,11 @@ def _git_state(cwd: str | None) -> tuple[str | None, bool | None, str | None]:
     try:
         out = subprocess.run(
             ["git", "status", "--porcelain=v2", "--branch", "--untracked-files=no"],
-            cwd=cwd, capture_output=True, text=True, timeout=10, check=True,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return None, None, None

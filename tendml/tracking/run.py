@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import sys
@@ -70,35 +71,52 @@ class ActiveRun:
             self._check_key(key, "param")
             text = str(value)
             if len(text) > MAX_PARAM_LENGTH:
-                raise ValidationFailed(f"param {key!r} is {len(text)} characters long", field=key,
-                                       hint=f"params hold at most {MAX_PARAM_LENGTH}; log long text as an artifact")
+                raise ValidationFailed(
+                    f"param {key!r} is {len(text)} characters long",
+                    field=key,
+                    hint=f"params hold at most {MAX_PARAM_LENGTH}; log long text as an artifact",
+                )
             old = self._params.get(key)
             if old is not None and old != text:
-                raise Conflict(f"param {key!r} is already {old!r}, cannot change it to {text!r}", field=key,
-                               hint="params are immutable; use a metric or tag for values that change")
+                raise Conflict(
+                    f"param {key!r} is already {old!r}, cannot change it to {text!r}",
+                    field=key,
+                    hint="params are immutable; use a metric or tag for values that change",
+                )
             clean[key] = text
         self._live()
         self._params.update(clean)
         self._buffer.add_params(clean)
 
-    def log_metric(self, key: str, value: float, step: int | None = None, timestamp: int | None = None) -> None:
+    def log_metric(
+        self, key: str, value: float, step: int | None = None, timestamp: int | None = None
+    ) -> None:
         """Record one value of a metric at ``step`` (default 0) and ``timestamp`` (epoch ms, default now)."""
         if key not in self._keys:
             self._check_key(key, "metric")
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise ValidationFailed(f"metric {key!r} must be a number, got {type(value).__name__}",
-                                   field=key, hint="log text as a tag or param") from None
+            raise ValidationFailed(
+                f"metric {key!r} must be a number, got {type(value).__name__}",
+                field=key,
+                hint="log text as a tag or param",
+            ) from None
         if self.status is not RunStatus.RUNNING:
             self._live()
-        row = {"run_id": self.id, "key": key, "value": None if number != number else number,
-               "step": int(step or 0), "timestamp": timestamp if timestamp is not None else epoch_ms()}
+        row = {
+            "run_id": self.id,
+            "key": key,
+            "value": None if math.isnan(number) else number,
+            "step": int(step or 0),
+            "timestamp": timestamp if timestamp is not None else epoch_ms(),
+        }
         if self._buffer.add_metric(row) >= self._batch:
             self.flush()
 
-    def log_metrics(self, metrics: Mapping[str, float], step: int | None = None,
-                    timestamp: int | None = None) -> None:
+    def log_metrics(
+        self, metrics: Mapping[str, float], step: int | None = None, timestamp: int | None = None
+    ) -> None:
         """Record several metrics at the same step and time."""
         ts = timestamp if timestamp is not None else epoch_ms()
         for key, value in metrics.items():
@@ -179,8 +197,9 @@ class ActiveRun:
     def __enter__(self) -> ActiveRun:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if exc_type is None:
             self.end(RunStatus.FINISHED)
         elif issubclass(exc_type, KeyboardInterrupt):
@@ -196,5 +215,8 @@ class ActiveRun:
 
     def _live(self) -> None:
         if self.status is not RunStatus.RUNNING:
-            raise Conflict(f"run {self.id} has ended ({self.status.value})", field="run_id",
-                           hint="start a new run to log more")
+            raise Conflict(
+                f"run {self.id} has ended ({self.status.value})",
+                field="run_id",
+                hint="start a new run to log more",
+            )

@@ -28,8 +28,9 @@ class Tracker:
         self.settings = settings
         self._experiments: dict[str, Experiment] = {}
 
-    def start_run(self, experiment: str = "default", *, name: str | None = None,
-                  tags: Mapping[str, Any] | None = None) -> ActiveRun:
+    def start_run(
+        self, experiment: str = "default", *, name: str | None = None, tags: Mapping[str, Any] | None = None
+    ) -> ActiveRun:
         """Start a run in ``experiment`` (created on first use) and make it the active run."""
         if not isinstance(experiment, str) or not experiment.strip():
             raise ValidationFailed("experiment must be a non-empty name", field="experiment")
@@ -51,8 +52,14 @@ class Tracker:
         stack = active_runs()
         return stack[-1] if stack else None
 
-    def write_batch(self, run_id: str, metrics: list[dict[str, Any]], params: dict[str, str],
-                    tags: dict[str, str], status: RunStatus | None) -> None:
+    def write_batch(
+        self,
+        run_id: str,
+        metrics: list[dict[str, Any]],
+        params: dict[str, str],
+        tags: dict[str, str],
+        status: RunStatus | None,
+    ) -> None:
         """Write one flush of a run in a single transaction (and end the run when ``status`` is given)."""
         with self.store.write() as uow:
             uow.runs.add_params(run_id, params)
@@ -72,8 +79,10 @@ class Tracker:
             pairs = [(p, f"{base}/{p.relative_to(path).as_posix()}") for p in files]
         else:
             pairs = [(path, base)]
-        artifacts = [RunArtifact(path=key, digest=self.artifacts.put_file(p), size=os.path.getsize(p))
-                     for p, key in pairs]
+        artifacts = [
+            RunArtifact(path=key, digest=self.artifacts.put_file(p), size=os.path.getsize(p))
+            for p, key in pairs
+        ]
         with self.store.write() as uow:
             for artifact in artifacts:
                 uow.runs.add_artifact(run_id, artifact)
@@ -91,12 +100,14 @@ class Tracker:
         with self.store.read() as uow:
             return uow.runs.get(run_id)
 
-    def list_runs(self, *, experiment: str | None = None, status: RunStatus | str | None = None,
-                  limit: int = 100) -> list[Run]:
+    def list_runs(
+        self, *, experiment: str | None = None, status: RunStatus | str | None = None, limit: int = 100
+    ) -> list[Run]:
         """Runs, newest first, optionally of one experiment or status."""
         with self.store.read() as uow:
-            return uow.runs.list(experiment=experiment, status=RunStatus(status) if status else None,
-                                 limit=limit)
+            return uow.runs.search(
+                experiment=experiment, status=RunStatus(status) if status else None, limit=limit
+            )
 
     def metric_history(self, run_id: str, key: str) -> Sequence[Metric]:
         """Every logged value of ``key`` in ``run_id``, by step."""

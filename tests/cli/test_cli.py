@@ -25,8 +25,14 @@ def home(tmp_path: Path) -> Path:
     home = tmp_path / "store"
     ws = tendml.connect(home)
     X, y = load_iris(return_X_y=True, as_frame=True)
-    ws.registry.create_model("iris", task="multiclass", owner="ana", team="botany",
-                             objective="Name the species", success_criteria=["accuracy >= 0.9"])
+    ws.registry.create_model(
+        "iris",
+        task="multiclass",
+        owner="ana",
+        team="botany",
+        objective="Name the species",
+        success_criteria=["accuracy >= 0.9"],
+    )
     with ws.start_run(experiment="iris-exp") as run:
         ws.log_dataset(X.assign(y=y), "iris-train")
         run.log_params({"max_depth": 3})
@@ -101,19 +107,30 @@ def test_lineage_both_ways(home: Path) -> None:
     assert [(v["model"], v["version"]) for v in back["versions"]] == [("iris", 1)]  # type: ignore[index]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["models", "show", "nope"], "registered model 'nope' does not exist"),
-    (["models", "alias", "iris", "champion", "7"], "no version 7"),
-    (["models", "create", "x", "--criterion", "auc > 1"], "not reported for binary"),
-    (["runs", "show", "missing"], "run 'missing' does not exist"),
-    (["datasets", "show", "nope"], "dataset 'nope' does not exist"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["models", "show", "nope"], "registered model 'nope' does not exist"),
+        (["models", "alias", "iris", "champion", "7"], "no version 7"),
+        (["models", "create", "x", "--criterion", "auc > 1"], "not reported for binary"),
+        (["runs", "show", "missing"], "run 'missing' does not exist"),
+        (["datasets", "show", "nope"], "dataset 'nope' does not exist"),
+    ],
+)
 def test_errors_exit_non_zero_with_one_line(home: Path, args: list[str], message: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "tendml", "--home", str(home), *args],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "tendml", "--home", str(home), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 1
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert "Traceback" not in done.stderr
-    as_json = subprocess.run([sys.executable, "-m", "tendml", "--home", str(home), *args, "--json"],
-                             capture_output=True, text=True, timeout=60)
+    as_json = subprocess.run(
+        [sys.executable, "-m", "tendml", "--home", str(home), *args, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert as_json.returncode == 1 and message in json.loads(as_json.stdout)["error"]["message"]

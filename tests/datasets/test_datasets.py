@@ -18,25 +18,29 @@ from tendml.entities import CategoricalProfile, ColumnKind, NumericProfile
 @pytest.fixture
 def frame() -> pd.DataFrame:
     rng = np.random.default_rng(0)
-    return pd.DataFrame({
-        "age": rng.integers(18, 90, 500),
-        "income": np.where(rng.random(500) < 0.1, np.nan, rng.normal(50_000, 10_000, 500)),
-        "plan": rng.choice(["basic", "pro", "team"], 500, p=[0.6, 0.3, 0.1]),
-        "churned": rng.random(500) < 0.2,
-        "signup": pd.date_range("2024-01-01", periods=500, freq="h"),
-    })
+    return pd.DataFrame(
+        {
+            "age": rng.integers(18, 90, 500),
+            "income": np.where(rng.random(500) < 0.1, np.nan, rng.normal(50_000, 10_000, 500)),
+            "plan": rng.choice(["basic", "pro", "team"], 500, p=[0.6, 0.3, 0.1]),
+            "churned": rng.random(500) < 0.2,
+            "signup": pd.date_range("2024-01-01", periods=500, freq="h"),
+        }
+    )
 
 
 def _blobs(root: Path) -> int:
     return sum(1 for p in (root / "blobs").rglob("*") if p.is_file())
 
 
-def test_same_content_logged_twice_is_one_version_stored_once(ws, frame: pd.DataFrame, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_same_content_logged_twice_is_one_version_stored_once(
+    ws, frame: pd.DataFrame, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     first = ws.log_dataset(frame, "customers")
     blobs = _blobs(tmp_path / "artifacts")
     again = ws.log_dataset(frame.copy(), "customers")
     assert again == first and _blobs(tmp_path / "artifacts") == blobs
-    assert len(ws.datasets.list(name="customers")) == 1
+    assert len(ws.datasets.search(name="customers")) == 1
     changed = ws.log_dataset(frame.iloc[:-1], "customers")
     assert (changed.version, changed.parent_id) == (2, first.id)
     assert changed.content_hash != first.content_hash

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -27,23 +28,35 @@ def model(data: tuple[pd.DataFrame, pd.Series]) -> LogisticRegression:
 
 
 def test_model_carries_its_objective_and_criteria(ws) -> None:  # type: ignore[no-untyped-def]
-    m = ws.registry.create_model("churn", owner="ana", team="risk", task="binary",
-                                 objective="Keep customers who would leave", success_criteria=[
-                                     "roc_auc >= 0.80", "log_loss < 0.5"], tags={"domain": "crm"})
+    m = ws.registry.create_model(
+        "churn",
+        owner="ana",
+        team="risk",
+        task="binary",
+        objective="Keep customers who would leave",
+        success_criteria=["roc_auc >= 0.80", "log_loss < 0.5"],
+        tags={"domain": "crm"},
+    )
     assert m.task is TaskType.BINARY and m.owner == "ana" and m.team == "risk"
-    assert m.success_criteria == (SuccessCriterion("roc_auc", ">=", 0.8), SuccessCriterion("log_loss", "<", 0.5))
+    assert m.success_criteria == (
+        SuccessCriterion("roc_auc", ">=", 0.8),
+        SuccessCriterion("log_loss", "<", 0.5),
+    )
     with pytest.raises(Conflict):
         ws.registry.create_model("churn")
     updated = ws.registry.update_model("churn", objective="Reduce churn by 5 %", team="retention")
     assert updated.objective == "Reduce churn by 5 %" and updated.success_criteria == m.success_criteria
 
 
-@pytest.mark.parametrize(("criteria", "task", "message"), [
-    (["auc > 0.8"], "binary", "not reported for binary"),
-    (["roc_auc => 0.8"], "binary", "cannot parse"),
-    (["rmse <= 3"], "binary", "not reported"),
-    (["roc_auc >= high"], "binary", "cannot parse"),
-])
+@pytest.mark.parametrize(
+    ("criteria", "task", "message"),
+    [
+        (["auc > 0.8"], "binary", "not reported for binary"),
+        (["roc_auc => 0.8"], "binary", "cannot parse"),
+        (["rmse <= 3"], "binary", "not reported"),
+        (["roc_auc >= high"], "binary", "cannot parse"),
+    ],
+)
 def test_invalid_criteria_are_refused_with_a_hint(ws, criteria: list[str], task: str, message: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValidationFailed, match=message) as err:
         ws.registry.create_model("m", task=task, success_criteria=criteria)
@@ -71,8 +84,13 @@ def test_log_model_in_a_run_links_run_data_and_commit(ws, data, model) -> None: 
         train = ws.log_dataset(X.assign(target=y), "churn-train")
         ws.log_dataset(X.iloc[:100], "churn-holdout", role="holdout")
         run.log_metric("roc_auc", 0.97)
-        v1 = ws.log_model(model, "churn", input_example=X.head(), objective="keep customers",
-                          success_criteria=["roc_auc >= 0.8"])
+        v1 = ws.log_model(
+            model,
+            "churn",
+            input_example=X.head(),
+            objective="keep customers",
+            success_criteria=["roc_auc >= 0.8"],
+        )
     assert (v1.version, v1.run_id, v1.datasets, v1.flavor) == (1, run.id, (train.id,), "sklearn")
     assert v1.signature.inputs.names == tuple(X.columns) and v1.signature.classes == (0, 1)
     assert any(r.startswith("scikit-learn==") for r in v1.requirements)
@@ -99,13 +117,21 @@ def test_versions_aliases_and_loading(ws, data, model) -> None:  # type: ignore[
     assert ws.registry.get_model("churn").aliases == {"challenger": 2, "champion": 2}
     assert ws.registry.get_version("churn", 2).aliases == ("challenger", "champion")
     expected = model.predict_proba(X)
-    for uri in ["models:/churn@champion", "models:/churn/1", "models:/churn", "churn@challenger",
-                "models:/churn/latest"]:
+    for uri in [
+        "models:/churn@champion",
+        "models:/churn/1",
+        "models:/churn",
+        "churn@challenger",
+        "models:/churn/latest",
+    ]:
         loaded = ws.load_model(uri)
         np.testing.assert_allclose(loaded.predict_proba(X), expected)
     assert ws.registry.resolve("models:/churn").version == 2
     history = ws.registry.alias_history("churn", "champion")
-    assert [(c.from_version, c.to_version, c.reason) for c in history] == [(None, 1, None), (1, 2, "promoted")]
+    assert [(c.from_version, c.to_version, c.reason) for c in history] == [
+        (None, 1, None),
+        (1, 2, "promoted"),
+    ]
     ws.registry.delete_alias("churn", "challenger")
     assert ws.registry.get_model("churn").aliases == {"champion": 2}
     with pytest.raises(NotFound, match="no alias 'challenger'"):
@@ -125,9 +151,13 @@ def test_every_registry_change_is_audited_in_order(ws, data, model) -> None:  # 
     with pytest.raises(NotFound):
         ws.registry.set_alias("churn", "champion", 5)  # a failed change leaves no event
     with ws.store.read() as uow:
-        events = uow.audit.list(subject_type="model", subject_id="churn")
-    assert [e.action for e in events] == ["model.create", "model.version.create", "model.alias.set",
-                                          "model.update"]
+        events = uow.audit.events(subject_type="model", subject_id="churn")
+    assert [e.action for e in events] == [
+        "model.create",
+        "model.version.create",
+        "model.alias.set",
+        "model.update",
+    ]
     alias = events[2]
     assert alias.actor == "tester" and alias.before == {"alias": "champion", "version": None}
     assert alias.after == {"alias": "champion", "version": 1, "reason": None}
@@ -144,7 +174,7 @@ def test_concurrent_alias_moves_leave_a_consistent_alias_and_history(ws, data, m
         try:
             for i in range(5):
                 ws.registry.set_alias("churn", "champion", (n + i) % 4 + 1)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=mover, args=(n,)) for n in range(8)]
@@ -156,11 +186,11 @@ def test_concurrent_alias_moves_leave_a_consistent_alias_and_history(ws, data, m
     history = ws.registry.alias_history("churn", "champion")
     assert len(history) == 40
     assert history[0].from_version is None
-    for before, after in zip(history, history[1:], strict=False):
+    for before, after in pairwise(history):
         assert after.from_version == before.to_version  # no lost or interleaved move
     assert ws.registry.get_model("churn").aliases["champion"] == history[-1].to_version
     with ws.store.read() as uow:
-        assert len(uow.audit.list(action_prefix="model.alias")) == 40
+        assert len(uow.audit.events(action_prefix="model.alias")) == 40
 
 
 def test_corrupted_package_is_never_loaded(ws, data, model, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import inspect, text
@@ -12,9 +13,21 @@ from tendml.entities import RunStatus
 from tendml.store import MetadataStore, current_revision, event_hash, head_revision, open_store, upgrade
 
 TABLES = {
-    "experiments", "runs", "run_params", "run_tags", "run_metrics", "run_artifacts", "run_inputs", "datasets",
-    "dataset_versions", "registered_models", "model_versions", "model_version_datasets", "model_aliases",
-    "alias_history", "audit_events",
+    "experiments",
+    "runs",
+    "run_params",
+    "run_tags",
+    "run_metrics",
+    "run_artifacts",
+    "run_inputs",
+    "datasets",
+    "dataset_versions",
+    "registered_models",
+    "model_versions",
+    "model_version_datasets",
+    "model_aliases",
+    "alias_history",
+    "audit_events",
 }
 
 
@@ -28,7 +41,7 @@ def test_first_use_applies_every_migration(store: MetadataStore) -> None:
     with store.read():
         pass
     assert current_revision(store.engine) == head_revision()
-    assert TABLES <= set(inspect(store.engine).get_table_names())
+    assert set(inspect(store.engine).get_table_names()) >= TABLES
     assert upgrade(store.engine) == (head_revision(), head_revision())  # idempotent
 
 
@@ -55,14 +68,23 @@ def test_audit_events_form_a_hash_chain(store: MetadataStore) -> None:
         for i in range(3):
             uow.audit.append("alice", "model.update", "model", "m", before={"i": i}, after={"i": i + 1})
     with store.read() as uow:
-        events = uow.audit.list(subject_type="model", subject_id="m")
+        events = uow.audit.events(subject_type="model", subject_id="m")
     assert [e.seq for e in events] == [1, 2, 3]
     assert events[0].prev_hash is None
     for prev, event in zip([None, *events], events, strict=False):
         assert event.prev_hash == (prev.hash if prev else None)
-        assert event.hash == event_hash(event.seq, event.id, event.time, event.actor, event.action,
-                                        event.subject_type, event.subject_id, event.before, event.after,
-                                        event.prev_hash)
+        assert event.hash == event_hash(
+            event.seq,
+            event.id,
+            event.time,
+            event.actor,
+            event.action,
+            event.subject_type,
+            event.subject_id,
+            event.before,
+            event.after,
+            event.prev_hash,
+        )
 
 
 def test_concurrent_audit_appends_never_fork_the_chain(store: MetadataStore) -> None:
@@ -77,9 +99,9 @@ def test_concurrent_audit_appends_never_fork_the_chain(store: MetadataStore) -> 
     for t in threads:
         t.join()
     with store.read() as uow:
-        events = uow.audit.list()
+        events = uow.audit.events()
     assert [e.seq for e in events] == list(range(1, 21))
-    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in pairwise(events))
 
 
 def test_params_are_write_once(store: MetadataStore) -> None:

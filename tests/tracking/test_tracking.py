@@ -133,11 +133,15 @@ def _script(tmp_path: Path, body: str) -> subprocess.CompletedProcess[str]:
             run.log_metric("x", i, step=i)
         {body}
     """)
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60
+    )
 
 
-@pytest.mark.parametrize(("body", "status"), [("pass", RunStatus.FINISHED), ("raise SystemExit(3)",
-                         RunStatus.FINISHED), ("1 / 0", RunStatus.FAILED)])
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [("pass", RunStatus.FINISHED), ("raise SystemExit(3)", RunStatus.FINISHED), ("1 / 0", RunStatus.FAILED)],
+)
 def test_buffered_metrics_survive_exit_and_crash(tmp_path: Path, body: str, status: RunStatus) -> None:
     done = _script(tmp_path, body)
     run_id = done.stdout.split()[0]
@@ -152,16 +156,20 @@ def test_git_commit_and_dirty_tree_are_recorded(tmp_path: Path) -> None:
     git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
     subprocess.run([*git, "init", "-q", "-b", "main"], cwd=repo, check=True)
     script = repo / "train.py"
-    script.write_text(textwrap.dedent(f"""
+    script.write_text(
+        textwrap.dedent(f"""
         import tendml
         ws = tendml.connect({str(tmp_path / "h")!r})
         with ws.start_run() as run:
             pass
         print(run.id)
-    """))
+    """)
+    )
     subprocess.run([*git, "add", "."], cwd=repo, check=True)
     subprocess.run([*git, "commit", "-qm", "init"], cwd=repo, check=True)
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True
+    ).stdout.strip()
 
     def run_script() -> tendml.Run:
         out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
