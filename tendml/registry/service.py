@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from tendml.artifacts import ArtifactStore
@@ -13,7 +14,7 @@ from tendml.entities.criteria import SuccessCriterion, TaskType, parse_criteria,
 from tendml.entities.datasets import DatasetVersion
 from tendml.entities.lineage import DatasetLineage, ModelLineage
 from tendml.entities.models import AliasChange, ModelVersion, RegisteredModel, Signature
-from tendml.packaging import LoadedModel, Manifest, build_package, load_package
+from tendml.packaging import LoadedModel, Manifest, Package, build_package, load_package
 from tendml.registry.uri import ModelRef, check_alias, check_model_name, parse_model_ref
 from tendml.store import MetadataStore, UnitOfWork
 from tendml.tracking import ActiveRun, Tracker
@@ -55,12 +56,6 @@ class Registry:
             tags=tags,
         )
         with self.store.write() as uow:
-            if uow.models.model_id(name) is not None:
-                raise Conflict(
-                    f"registered model {name!r} already exists",
-                    field="name",
-                    hint="pick another name or update it with update_model",
-                )
             self._insert_model(uow, name, values)
             return uow.models.get_model(name)
 
@@ -136,43 +131,63 @@ class Registry:
         to the datasets the run logged with role ``training``.
         """
         check_model_name(name)
+        unknown = set(model_fields) - set(_EDITABLE)
+        if unknown:
+            field = sorted(unknown)[0]
+            raise ValidationFailed(
+                f"log_model got an unexpected argument {field!r}",
+                field=field,
+                hint=f"model fields applied on creation: {', '.join(_EDITABLE)}",
+            )
         package = build_package(model, input_example, flavor=flavor)
+        digest = self._store_package(package)
+        run_id, dataset_ids = self._provenance(run, datasets)
+        version = ModelVersion(
+            id=new_id(),
+            model=name,
+            version=0,
+            digest=digest,
+            flavor=package.manifest.flavor,
+            signature=package.manifest.signature,
+            requirements=package.manifest.requirements,
+            run_id=run_id,
+            datasets=tuple(sorted(dataset_ids)),
+            description=description,
+            created_at=utcnow(),
+            created_by=self.actor,
+        )
+        return self._insert_version(version, model_fields)
+
+    def _store_package(self, package: Package) -> str:
+        """Store each file, then the manifest that lists them; returns the manifest's digest."""
         for entry in package.manifest.files:
             if self.artifacts.put_bytes(package.files[entry.name]) != entry.digest:
                 raise IntegrityError(f"package file {entry.name} changed while it was stored", field="model")
-        digest = self.artifacts.put_bytes(package.manifest.to_bytes())
-        run_id, dataset_ids = self._provenance(run, datasets)
+        return self.artifacts.put_bytes(package.manifest.to_bytes())
+
+    def _insert_version(self, draft: ModelVersion, model_fields: dict[str, Any]) -> ModelVersion:
+        """Number and insert a version, creating its model on first use."""
         with self.store.write() as uow:
-            model_id = uow.models.model_id(name, lock=True)
+            model_id = uow.models.model_id(draft.model, lock=True)
             if model_id is None:
-                fields = {"task": _task_from(package.manifest.signature), **model_fields}
+                fields = {"task": _task_from(draft.signature), **model_fields}
                 values = self._model_values(owner=fields.pop("owner", self.actor), **fields)
-                model_id = self._insert_model(uow, name, values)
-            version = ModelVersion(
-                id=new_id(),
-                model=name,
-                version=uow.models.next_version(model_id),
-                digest=digest,
-                flavor=package.manifest.flavor,
-                signature=package.manifest.signature,
-                requirements=package.manifest.requirements,
-                run_id=run_id,
-                datasets=tuple(sorted(dataset_ids)),
-                description=description,
-                created_at=utcnow(),
-                created_by=self.actor,
-            )
+                try:
+                    model_id = self._insert_model(uow, draft.model, values)
+                except Conflict:  # created by a concurrent writer since we looked
+                    model_id = uow.models.require_id(draft.model, lock=True)
+            version = replace(draft, version=uow.models.next_version(model_id))
             uow.models.insert_version(model_id, version)
             uow.audit.append(
                 self.actor,
                 "model.version.create",
                 "model",
-                name,
+                version.model,
                 after={
                     "version": version.version,
-                    "digest": digest,
+                    "digest": version.digest,
                     "flavor": version.flavor,
-                    "run_id": run_id,
+                    "run_id": version.run_id,
                     "datasets": list(version.datasets),
                 },
             )
@@ -280,8 +295,6 @@ class Registry:
         self, run: ActiveRun | str | None, datasets: Sequence[DatasetVersion | str] | None
     ) -> tuple[str | None, list[str]]:
         active = run if run is not None else self.tracker.active_run()
-        if isinstance(active, ActiveRun):
-            active.flush()
         run_id = active.id if isinstance(active, ActiveRun) else active
         if run_id is not None and isinstance(run, str):
             self.tracker.get_run(run_id)  # raises NotFound for an unknown id

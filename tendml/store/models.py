@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, func, select
+from sqlalchemy.exc import IntegrityError as SAIntegrityError
 
 from tendml.core.clock import as_utc
-from tendml.core.errors import NotFound
+from tendml.core.errors import Conflict, NotFound
 from tendml.entities.criteria import SuccessCriterion, TaskType
 from tendml.entities.models import AliasChange, ModelVersion, RegisteredModel, Signature
 from tendml.store._sql import like_pattern
@@ -46,7 +47,16 @@ class ModelRepository:
         return found
 
     def insert_model(self, values: dict[str, Any]) -> None:
-        self.conn.execute(registered_models.insert(), values)
+        """Insert a model row; a taken name is a Conflict and leaves the transaction usable."""
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(registered_models.insert(), values)
+        except SAIntegrityError:
+            raise Conflict(
+                f"registered model {values['name']!r} already exists",
+                field="name",
+                hint="pick another name, or update the existing model",
+            ) from None
 
     def update_model(self, model_id: str, values: dict[str, Any]) -> None:
         self.conn.execute(

@@ -19,6 +19,8 @@ class Flushable(Protocol):
 
     def close_at_exit(self) -> None: ...
 
+    def log_failure(self) -> None: ...
+
 
 class MetricBuffer:
     """Pending metrics, params and tags of one run; thread-safe."""
@@ -66,7 +68,7 @@ class Flusher:
     """One daemon thread per process that flushes every open run on a timer, and at exit."""
 
     def __init__(self) -> None:
-        self._runs: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._runs: weakref.WeakSet[Flushable] = weakref.WeakSet()
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -94,7 +96,7 @@ class Flusher:
         self._wake.set()
         self._each(lambda run: run.close_at_exit())
 
-    def _each(self, action: Callable[[Any], None]) -> None:
+    def _each(self, action: Callable[[Flushable], None]) -> None:
         with self._lock:
             runs = list(self._runs)
         for run in runs:

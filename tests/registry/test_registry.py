@@ -207,3 +207,32 @@ def test_corrupted_package_is_never_loaded(ws, data, model, tmp_path) -> None:  
     blob.write_bytes(bytes(data))
     with pytest.raises(IntegrityError, match=digest[:12]):
         ws.load_model("models:/churn/1")
+
+
+def test_concurrent_first_versions_of_a_new_model_are_numbered_once(ws, data, model) -> None:  # type: ignore[no-untyped-def]
+    X, _ = data
+    versions: list[int] = []
+    errors: list[BaseException] = []
+
+    def log() -> None:
+        try:
+            versions.append(ws.log_model(model, "fresh", input_example=X.head()).version)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=log) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(versions) == [1, 2, 3, 4]
+    with ws.store.read() as uow:
+        assert [e.action for e in uow.audit.events(subject_id="fresh")].count("model.create") == 1
+
+
+def test_log_model_refuses_unknown_model_fields(ws, data, model) -> None:  # type: ignore[no-untyped-def]
+    X, _ = data
+    with pytest.raises(ValidationFailed, match="unexpected argument 'owners'") as err:
+        ws.log_model(model, "churn", input_example=X.head(), owners="ana")
+    assert err.value.field == "owners"

@@ -121,9 +121,8 @@ def test_params_are_write_once(store: MetadataStore) -> None:
     assert run.status is RunStatus.RUNNING
 
 
-def test_postgres_tests_are_isolated_in_their_own_schema(database_url: str, store: MetadataStore) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL only")
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_postgres_tests_are_isolated_in_their_own_schema(store: MetadataStore) -> None:
     with store.read() as uow:
         schema = uow.conn.execute(text("SELECT current_schema()")).scalar()
     assert schema is not None and schema.startswith("t_")
