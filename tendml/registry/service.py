@@ -61,14 +61,7 @@ class Registry:
 
     def update_model(self, name: str, **changes: Any) -> RegisteredModel:
         """Change owner, team, description, task, objective, success_criteria or tags."""
-        unknown = set(changes) - set(_EDITABLE)
-        if unknown:
-            field = sorted(unknown)[0]
-            raise ValidationFailed(
-                f"cannot update {field!r} of a registered model",
-                field=field,
-                hint=f"editable fields: {', '.join(_EDITABLE)}",
-            )
+        _check_fields(changes, "cannot update {!r} of a registered model")
         with self.store.write() as uow:
             model_id = uow.models.require_id(name, lock=True)
             before = uow.models.get_model(name)
@@ -131,14 +124,7 @@ class Registry:
         to the datasets the run logged with role ``training``.
         """
         check_model_name(name)
-        unknown = set(model_fields) - set(_EDITABLE)
-        if unknown:
-            field = sorted(unknown)[0]
-            raise ValidationFailed(
-                f"log_model got an unexpected argument {field!r}",
-                field=field,
-                hint=f"model fields applied on creation: {', '.join(_EDITABLE)}",
-            )
+        _check_fields(model_fields, "log_model got an unexpected argument {!r}")
         package = build_package(model, input_example, flavor=flavor)
         digest = self._store_package(package)
         run_id, dataset_ids = self._provenance(run, datasets)
@@ -347,6 +333,16 @@ class Registry:
         )
         uow.audit.append(self.actor, "model.create", "model", name, after=values)
         return model_id
+
+
+def _check_fields(given: Mapping[str, Any], message: str) -> None:
+    unknown = sorted(set(given) - set(_EDITABLE))
+    if unknown:
+        raise ValidationFailed(
+            message.format(unknown[0]),
+            field=unknown[0],
+            hint=f"a registered model's fields are: {', '.join(_EDITABLE)}",
+        )
 
 
 def _task_from(signature: Signature) -> TaskType:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, func, select, text
@@ -17,31 +16,24 @@ from tendml.store.tables import audit_events
 _PG_AUDIT_LOCK = 0x74656E64617564  # serialises appends so the chain never forks
 
 
-def event_hash(
-    seq: int,
-    event_id: str,
-    time: datetime,
-    actor: str,
-    action: str,
-    subject_type: str,
-    subject_id: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-    prev_hash: str | None,
-) -> str:
-    """sha256 over the canonical JSON of an event's fields, ``prev_hash`` included."""
-    body = {
-        "seq": seq,
-        "id": event_id,
-        "time": as_utc(time).isoformat(timespec="microseconds"),
-        "actor": actor,
-        "action": action,
-        "subject_type": subject_type,
-        "subject_id": subject_id,
-        "before": before,
-        "after": after,
-        "prev_hash": prev_hash,
-    }
+_HASHED = (
+    "seq",
+    "id",
+    "time",
+    "actor",
+    "action",
+    "subject_type",
+    "subject_id",
+    "before",
+    "after",
+    "prev_hash",
+)
+
+
+def event_hash(event: Mapping[str, Any]) -> str:
+    """sha256 over the canonical JSON of an event's fields (all but ``hash``), ``prev_hash`` included."""
+    body = {name: event[name] for name in _HASHED}
+    body["time"] = as_utc(body["time"]).isoformat(timespec="microseconds")
     return sha256_bytes(canonical_json(body))
 
 
@@ -67,26 +59,19 @@ class AuditLog:
         last = self.conn.execute(
             select(audit_events.c.seq, audit_events.c.hash).order_by(audit_events.c.seq.desc()).limit(1)
         ).first()
-        seq = (last.seq + 1) if last else 1
-        prev_hash = last.hash if last else None
-        now = utcnow()
-        event_id = new_id()
-        digest = event_hash(
-            seq, event_id, now, actor, action, subject_type, subject_id, before, after, prev_hash
-        )
-        row = {
-            "seq": seq,
-            "id": event_id,
-            "time": now,
+        row: dict[str, Any] = {
+            "seq": (last.seq + 1) if last else 1,
+            "id": new_id(),
+            "time": utcnow(),
             "actor": actor,
             "action": action,
             "subject_type": subject_type,
             "subject_id": subject_id,
             "before": before,
             "after": after,
-            "prev_hash": prev_hash,
-            "hash": digest,
+            "prev_hash": last.hash if last else None,
         }
+        row["hash"] = event_hash(row)
         self.conn.execute(audit_events.insert(), row)
         return _event(row)
 

@@ -73,18 +73,7 @@ def test_audit_events_form_a_hash_chain(store: MetadataStore) -> None:
     assert events[0].prev_hash is None
     for prev, event in zip([None, *events], events, strict=False):
         assert event.prev_hash == (prev.hash if prev else None)
-        assert event.hash == event_hash(
-            event.seq,
-            event.id,
-            event.time,
-            event.actor,
-            event.action,
-            event.subject_type,
-            event.subject_id,
-            event.before,
-            event.after,
-            event.prev_hash,
-        )
+        assert event.hash == event_hash(event.to_dict() | {"time": event.time})
 
 
 def test_concurrent_audit_appends_never_fork_the_chain(store: MetadataStore) -> None:
