@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from os import PathLike, fspath
 from typing import Any
 
@@ -12,12 +13,13 @@ import pyarrow.parquet as pq
 
 from tendml.artifacts import ArtifactStore
 from tendml.core.clock import utcnow
-from tendml.core.errors import ValidationFailed
+from tendml.core.errors import NotFound, ValidationFailed
 from tendml.core.frames import to_arrow
 from tendml.core.hashing import sha256_chunks
 from tendml.core.ids import new_id
+from tendml.datasets.profiling import profile_of, schema_of
 from tendml.entities.datasets import DatasetVersion
-from tendml.store import MetadataStore
+from tendml.store import MetadataStore, UnitOfWork
 
 
 class Datasets:
@@ -42,29 +44,33 @@ class Datasets:
             existing = self._existing(uow, name, content)
         if existing is not None:
             return existing
-        from tendml.datasets.profiling import profile_of, schema_of
+        draft = DatasetVersion(
+            id=new_id(),
+            name=name,
+            version=0,
+            content_hash=content,
+            digest=self.artifacts.put_bytes(to_parquet(table)),
+            rows=table.num_rows,
+            schema=schema_of(table),
+            profile=profile_of(table),
+            parent_id=None,
+            source=source,
+            created_at=utcnow(),
+            created_by=self.actor,
+        )
+        return self._insert(draft)
 
-        digest = self.artifacts.put_bytes(to_parquet(table))
-        schema, profile = schema_of(table), profile_of(table)
+    def _insert(self, draft: DatasetVersion) -> DatasetVersion:
+        """Number the draft after the newest version (its parent) and store it, unless a concurrent
+        writer stored the same content first."""
         with self.store.write() as uow:
-            dataset_id = uow.datasets.dataset_id(name, create=True, lock=True)
-            found = uow.datasets.by_content(dataset_id, content)
-            if found is not None:  # logged concurrently
+            dataset_id = uow.datasets.dataset_id(draft.name, create=True, lock=True)
+            found = uow.datasets.by_content(dataset_id, draft.content_hash)
+            if found is not None:
                 return found
             parent = uow.datasets.latest(dataset_id)
-            version = DatasetVersion(
-                id=new_id(),
-                name=name,
-                version=(parent.version + 1) if parent else 1,
-                content_hash=content,
-                digest=digest,
-                rows=table.num_rows,
-                schema=schema,
-                profile=profile,
-                parent_id=parent.id if parent else None,
-                source=source,
-                created_at=utcnow(),
-                created_by=self.actor,
+            version = replace(
+                draft, version=(parent.version + 1) if parent else 1, parent_id=parent.id if parent else None
             )
             uow.datasets.insert(dataset_id, version)
             uow.audit.append(
@@ -72,7 +78,7 @@ class Datasets:
                 "dataset.version.create",
                 "dataset",
                 version.ref,
-                after={"id": version.id, "content_hash": content, "rows": version.rows},
+                after={"id": version.id, "content_hash": version.content_hash, "rows": version.rows},
             )
         return version
 
@@ -96,9 +102,7 @@ class Datasets:
         return pq.read_table(io.BytesIO(self.artifacts.read_bytes(found.digest)))
 
     @staticmethod
-    def _existing(uow: Any, name: str, content: str) -> DatasetVersion | None:
-        from tendml.core.errors import NotFound
-
+    def _existing(uow: UnitOfWork, name: str, content: str) -> DatasetVersion | None:
         try:
             dataset_id = uow.datasets.dataset_id(name)
         except NotFound:

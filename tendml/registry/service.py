@@ -8,18 +8,17 @@ from typing import Any
 
 from tendml.artifacts import ArtifactStore
 from tendml.core.clock import utcnow
-from tendml.core.errors import Conflict, IntegrityError, NotFound, ValidationFailed
+from tendml.core.errors import Conflict, IntegrityError, NotFound
 from tendml.core.ids import new_id
-from tendml.entities.criteria import SuccessCriterion, TaskType, parse_criteria, parse_task
+from tendml.entities.criteria import SuccessCriterion, TaskType, parse_task
 from tendml.entities.datasets import DatasetVersion
 from tendml.entities.lineage import DatasetLineage, ModelLineage
 from tendml.entities.models import AliasChange, ModelVersion, RegisteredModel, Signature
 from tendml.packaging import LoadedModel, Manifest, Package, build_package, load_package
+from tendml.registry.fields import EDITABLE, check_fields, model_values
 from tendml.registry.uri import ModelRef, check_alias, check_model_name, parse_model_ref
 from tendml.store import MetadataStore, UnitOfWork
 from tendml.tracking import ActiveRun, Tracker
-
-_EDITABLE = ("owner", "team", "description", "task", "objective", "success_criteria", "tags")
 
 
 class Registry:
@@ -46,7 +45,7 @@ class Registry:
     ) -> RegisteredModel:
         """Register a model with its purpose; the name must be new."""
         check_model_name(name)
-        values = self._model_values(
+        values = model_values(
             owner=owner or self.actor,
             team=team,
             description=description,
@@ -61,12 +60,12 @@ class Registry:
 
     def update_model(self, name: str, **changes: Any) -> RegisteredModel:
         """Change owner, team, description, task, objective, success_criteria or tags."""
-        _check_fields(changes, "cannot update {!r} of a registered model")
+        check_fields(changes, "cannot update {!r} of a registered model")
         with self.store.write() as uow:
             model_id = uow.models.require_id(name, lock=True)
             before = uow.models.get_model(name)
-            merged = {k: getattr(before, k) for k in _EDITABLE} | changes
-            values = self._model_values(**merged)
+            merged = {k: getattr(before, k) for k in EDITABLE} | changes
+            values = model_values(**merged)
             uow.models.update_model(model_id, {**values, "updated_at": utcnow()})
             after = uow.models.get_model(name)
             uow.audit.append(
@@ -124,7 +123,7 @@ class Registry:
         to the datasets the run logged with role ``training``.
         """
         check_model_name(name)
-        _check_fields(model_fields, "log_model got an unexpected argument {!r}")
+        check_fields(model_fields, "log_model got an unexpected argument {!r}")
         package = build_package(model, input_example, flavor=flavor)
         digest = self._store_package(package)
         run_id, dataset_ids = self._provenance(run, datasets)
@@ -157,7 +156,7 @@ class Registry:
             model_id = uow.models.model_id(draft.model, lock=True)
             if model_id is None:
                 fields = {"task": _task_from(draft.signature), **model_fields}
-                values = self._model_values(owner=fields.pop("owner", self.actor), **fields)
+                values = model_values(owner=fields.pop("owner", self.actor), **fields)
                 try:
                     model_id = self._insert_model(uow, draft.model, values)
                 except Conflict:  # created by a concurrent writer since we looked
@@ -290,41 +289,6 @@ class Registry:
             ids = self.tracker.run_inputs(run_id, "training") if run_id else []
         return run_id, ids
 
-    def _model_values(
-        self,
-        *,
-        owner: str,
-        team: str = "",
-        description: str = "",
-        task: str | TaskType = TaskType.BINARY,
-        objective: str = "",
-        success_criteria: Sequence[str | SuccessCriterion] | str | None = None,
-        tags: Mapping[str, str] | None = None,
-    ) -> dict[str, Any]:
-        kind = parse_task(task)
-        criteria = parse_criteria(success_criteria, kind)
-        for field, value in (
-            ("owner", owner),
-            ("team", team),
-            ("description", description),
-            ("objective", objective),
-        ):
-            if not isinstance(value, str):
-                raise ValidationFailed(f"{field} must be text, got {type(value).__name__}", field=field)
-        if not owner.strip():
-            raise ValidationFailed(
-                "owner must not be empty", field="owner", hint="name the person accountable"
-            )
-        return {
-            "owner": owner,
-            "team": team,
-            "description": description,
-            "task": kind.value,
-            "objective": objective,
-            "success_criteria": [c.to_dict() for c in criteria],
-            "tags": {str(k): str(v) for k, v in (tags or {}).items()},
-        }
-
     def _insert_model(self, uow: UnitOfWork, name: str, values: dict[str, Any]) -> str:
         now = utcnow()
         model_id = new_id()
@@ -335,16 +299,6 @@ class Registry:
         return model_id
 
 
-def _check_fields(given: Mapping[str, Any], message: str) -> None:
-    unknown = sorted(set(given) - set(_EDITABLE))
-    if unknown:
-        raise ValidationFailed(
-            message.format(unknown[0]),
-            field=unknown[0],
-            hint=f"a registered model's fields are: {', '.join(_EDITABLE)}",
-        )
-
-
 def _task_from(signature: Signature) -> TaskType:
     if signature.classes is None:
         return TaskType.REGRESSION
@@ -352,4 +306,4 @@ def _task_from(signature: Signature) -> TaskType:
 
 
 def _model_audit(model: RegisteredModel) -> dict[str, Any]:
-    return {k: v for k, v in model.to_dict().items() if k in _EDITABLE}
+    return {k: v for k, v in model.to_dict().items() if k in EDITABLE}

@@ -13,7 +13,7 @@ from tendml.core.clock import as_utc
 from tendml.core.errors import Conflict, NotFound
 from tendml.entities.criteria import SuccessCriterion, TaskType
 from tendml.entities.models import AliasChange, ModelVersion, RegisteredModel, Signature
-from tendml.store._sql import like_pattern
+from tendml.store._sql import like_pattern, upsert
 from tendml.store.tables import (
     alias_history,
     model_aliases,
@@ -229,24 +229,21 @@ class ModelRepository:
         Call with the model row locked so that concurrent moves serialise.
         """
         old = self.alias(model_id, alias)
-        where = (model_aliases.c.model_id == model_id) & (model_aliases.c.alias == alias)
         if version is None:
-            self.conn.execute(model_aliases.delete().where(where))
-        elif old is None:
             self.conn.execute(
-                model_aliases.insert(),
-                {
-                    "model_id": model_id,
-                    "alias": alias,
-                    "version": version,
-                    "updated_at": time,
-                    "updated_by": actor,
-                },
+                model_aliases.delete().where(
+                    model_aliases.c.model_id == model_id, model_aliases.c.alias == alias
+                )
             )
         else:
-            self.conn.execute(
-                model_aliases.update().where(where).values(version=version, updated_at=time, updated_by=actor)
-            )
+            row = {
+                "model_id": model_id,
+                "alias": alias,
+                "version": version,
+                "updated_at": time,
+                "updated_by": actor,
+            }
+            upsert(self.conn, model_aliases, [row], ("model_id", "alias"))
         self.conn.execute(
             alias_history.insert(),
             {

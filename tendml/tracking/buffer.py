@@ -65,44 +65,56 @@ class MetricBuffer:
 
 
 class Flusher:
-    """One daemon thread per process that flushes every open run on a timer, and at exit."""
+    """One daemon thread per process that flushes every open run on a timer, and at exit.
+
+    It sleeps for the shortest ``flush_interval`` among the open runs, recomputed whenever a run
+    opens, so every run is written at least that often.
+    """
 
     def __init__(self) -> None:
-        self._runs: weakref.WeakSet[Flushable] = weakref.WeakSet()
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
+        self._runs: weakref.WeakKeyDictionary[Flushable, float] = weakref.WeakKeyDictionary()
+        self._cond = threading.Condition()
+        self._closed = False
         self._thread: threading.Thread | None = None
-        self._interval = 1.0
         atexit.register(self.close_all)
 
     def register(self, run: Flushable, interval: float) -> None:
-        with self._lock:
-            self._runs.add(run)
-            self._interval = min(self._interval, interval)
+        with self._cond:
+            self._runs[run] = interval
+            self._cond.notify()
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._loop, name="tendml-flusher", daemon=True)
                 self._thread.start()
 
     def unregister(self, run: Flushable) -> None:
-        with self._lock:
-            self._runs.discard(run)
+        with self._cond:
+            self._runs.pop(run, None)
 
     def _loop(self) -> None:
-        while not self._wake.wait(self._interval):
-            self._each(lambda run: run.flush())
+        while True:
+            with self._cond:
+                if not self._cond.wait(min(self._runs.values(), default=1.0)):
+                    runs = list(self._runs)  # timed out: time to flush
+                else:
+                    runs = []  # a run opened: just recompute the interval
+                if self._closed:
+                    return
+            self._each(runs, lambda run: run.flush())
 
     def close_all(self) -> None:
         """At exit: write what is pending and end the runs left open."""
-        self._wake.set()
-        self._each(lambda run: run.close_at_exit())
-
-    def _each(self, action: Callable[[Flushable], None]) -> None:
-        with self._lock:
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
             runs = list(self._runs)
+        self._each(runs, lambda run: run.close_at_exit())
+
+    @staticmethod
+    def _each(runs: list[Flushable], action: Callable[[Flushable], None]) -> None:
         for run in runs:
             try:
                 action(run)
-            except Exception:
+            except Exception:  # a failed write keeps its data buffered for the next try
                 run.log_failure()
 
 

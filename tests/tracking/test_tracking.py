@@ -55,10 +55,13 @@ def test_metrics_are_buffered_until_a_batch_or_the_end(ws) -> None:  # type: ign
 
 def test_batch_size_triggers_a_flush(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TENDML_FLUSH_BATCH", "5")
+    monkeypatch.setenv("TENDML_FLUSH_INTERVAL", "3600")  # no timer flush during the test
     ws = tendml.connect(tmp_path / "h")
     with ws.start_run() as run:
-        for i in range(7):
+        for i in range(4):
             run.log_metric("x", i, step=i)
+        assert ws.tracker.metric_history(run.id, "x") == []
+        run.log_metric("x", 4, step=4)  # the fifth value writes the batch within this call
         assert len(ws.tracker.metric_history(run.id, "x")) == 5
 
 
