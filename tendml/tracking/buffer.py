@@ -93,10 +93,9 @@ class Flusher:
     def _loop(self) -> None:
         while True:
             with self._cond:
-                if not self._cond.wait(min(self._runs.values(), default=1.0)):
-                    runs = list(self._runs)  # timed out: time to flush
-                else:
-                    runs = []  # a run opened: just recompute the interval
+                notified = self._cond.wait(min(self._runs.values(), default=1.0))
+                # Timed out: flush every run. Notified (a run opened): only recompute the wait.
+                runs = [] if notified else list(self._runs)
                 if self._closed:
                     return
             self._each(runs, lambda run: run.flush())
