@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 _HERE = Path(__file__).parent / "migrations"
 _PG_LOCK = 0x74656E646D6C  # "tendml": one advisory lock id for migrations
+_PROCESS_LOCK = threading.Lock()
 
 
 def _config() -> Config:
@@ -58,7 +60,11 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
 
 def _run_upgrade(engine: Engine, revision: str) -> None:
     cfg = _config()
-    with engine.connect() as conn:
+    # Alembic's command context is process-global, so one migration at a time per process; across
+    # processes, PostgreSQL takes an advisory lock and SQLite's BEGIN IMMEDIATE (tendml_write) makes
+    # later migrators wait, then find the schema current.
+    with _PROCESS_LOCK, engine.connect() as raw:
+        conn = raw.execution_options(tendml_write=True)
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_LOCK})
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from itertools import pairwise
 
@@ -115,3 +117,51 @@ def test_postgres_tests_are_isolated_in_their_own_schema(store: MetadataStore) -
     with store.read() as uow:
         schema = uow.conn.execute(text("SELECT current_schema()")).scalar()
     assert schema is not None and schema.startswith("t_")
+
+
+def test_concurrent_first_use_migrates_once(database_url: str) -> None:
+    # Separate engines, as separate processes would have, all touching a fresh database at once.
+    stores = [MetadataStore(database_url) for _ in range(4)]
+    errors: list[BaseException] = []
+
+    def first_use(store: MetadataStore) -> None:
+        try:
+            with store.write() as uow:
+                uow.runs.experiment("shared")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first_use, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for s in stores:
+        s.dispose()
+    assert errors == []
+    assert current_revision(stores[0].engine) == head_revision()
+    with open_store(database_url).read() as uow:
+        assert [e.name for e in uow.runs.experiments()] == ["shared"]
+
+
+def test_concurrent_first_use_from_several_processes(database_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    code = (
+        "import sys, tendml\n"
+        "ws = tendml.connect(sys.argv[1], database_url=sys.argv[2])\n"
+        "with ws.start_run(experiment='shared') as run:\n"
+        "    run.log_metric('x', 1.0)\n"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(tmp_path / f"h{i}"), database_url],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(4)
+    ]
+    failures = [p.stderr.read() for p in procs if p.wait(timeout=120) != 0]  # type: ignore[union-attr]
+    assert failures == []
+    store = open_store(database_url)
+    assert current_revision(store.engine) == head_revision()
+    with store.read() as uow:
+        assert len(uow.runs.search(experiment="shared")) == 4
