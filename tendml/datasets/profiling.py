@@ -59,8 +59,9 @@ def _as_float(column: pa.ChunkedArray, kind: ColumnKind) -> Any:
     if kind is ColumnKind.DATETIME:
         column = pc.cast(column, pa.timestamp("ns")) if pa.types.is_date(column.type) else column
         column = pc.cast(column, pa.int64())
-    # Arrow nulls become NaN, which numeric_profile counts as null (as are NaN values themselves).
-    values = pc.cast(column, pa.float64()).fill_null(float("nan")).to_numpy()
+    # Arrow nulls become NaN, which numeric_profile counts as null (as are NaN values themselves);
+    # epoch nanoseconds exceed 2**53, so the float cast is allowed to round.
+    values = pc.cast(column, pa.float64(), safe=False).fill_null(float("nan")).to_numpy()
     return values
 
 
