@@ -90,6 +90,10 @@ def _fsync_folder(folder: str) -> None:
         os.close(fd)
 
 
+LAYOUT_FILE = "tendml-artifacts.json"
+LAYOUT = b'{"layout": 1, "blobs": "blobs/<sha256[:2]>/<sha256[2:]>", "keys": "keys/<key>"}\n'
+
+
 class ArtifactStore:
     """Content-addressed, write-once blobs and named keys in a local folder or any fsspec URL.
 
@@ -116,6 +120,11 @@ class ArtifactStore:
 
     def __repr__(self) -> str:
         return f"ArtifactStore({self.url!r})"
+
+    def initialize(self) -> None:
+        """Create the store (its folder, on a local path) and prove it is writable by writing the
+        layout marker ``tendml-artifacts.json`` at its root."""
+        self._write_bytes(f"{self._root}/{LAYOUT_FILE}", LAYOUT, exclusive=False)
 
     def put_bytes(self, data: bytes) -> str:
         """Store ``data`` once and return its hex sha256 digest; nothing is written if the blob exists."""

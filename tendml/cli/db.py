@@ -19,7 +19,7 @@ def init(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     def action() -> dict[str, str]:
         ws = open_workspace(ctx)
         ws.store.upgrade_once()
-        ws.artifacts.put_bytes(b"")  # proves the artifact store is writable
+        ws.artifacts.initialize()
         return {
             "database": ws.store.engine.url.render_as_string(hide_password=True),
             "artifacts": ws.settings.artifacts_url,

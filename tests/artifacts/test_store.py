@@ -54,6 +54,15 @@ def test_put_and_read_round_trip(artifact_url: str) -> None:
         assert _raw_read(artifact_url, _blob(digest)) == data
 
 
+def test_initialize_writes_the_layout_marker_and_keeps_data(artifact_url: str) -> None:
+    store = ArtifactStore(artifact_url)
+    store.initialize()
+    digest = store.put_bytes(b"kept")
+    ArtifactStore(artifact_url).initialize()  # again, on an existing store
+    assert store.read_bytes(digest) == b"kept"
+    assert store.list_keys() == []  # the marker is not a key
+
+
 def test_same_content_is_written_once(artifact_url: str) -> None:
     store = ArtifactStore(artifact_url)
     digest = store.put_bytes(b"same content")

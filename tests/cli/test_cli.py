@@ -57,7 +57,8 @@ def cli_json(home: Path, *args: str) -> object:
 def test_init_and_db_upgrade(tmp_path: Path) -> None:
     code, out = cli(tmp_path / "fresh", "init")
     assert code == 0 and "tendml is ready" in out
-    assert (tmp_path / "fresh" / "tendml.db").exists() and (tmp_path / "fresh" / "artifacts").is_dir()
+    assert (tmp_path / "fresh" / "tendml.db").exists()
+    assert (tmp_path / "fresh" / "artifacts" / "tendml-artifacts.json").is_file()
     assert cli_json(tmp_path / "fresh", "db", "upgrade") == {"from": "0001", "to": "0001"}
     assert cli_json(tmp_path / "fresh", "db", "current") == {"current": "0001", "head": "0001"}
 
