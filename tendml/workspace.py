@@ -17,7 +17,7 @@ from tendml.datasets import Datasets
 from tendml.entities.datasets import DatasetVersion
 from tendml.entities.models import ModelVersion
 from tendml.packaging import LoadedModel
-from tendml.registry import Registry
+from tendml.registry import Registry, Traffic
 from tendml.store import MetadataStore, open_store
 from tendml.tracking import ActiveRun, Tracker
 
@@ -32,6 +32,7 @@ class Workspace:
         self.tracker = Tracker(self.store, self.artifacts, settings)
         self.datasets = Datasets(self.store, self.artifacts, settings.user)
         self.registry = Registry(self.store, self.artifacts, self.tracker, settings.user)
+        self.traffic = Traffic(self.store, settings.user)
 
     def __repr__(self) -> str:
         return (

@@ -11,6 +11,7 @@ from tendml.entities.datasets import (
     DatasetVersion,
     NumericProfile,
 )
+from tendml.entities.deployments import TrafficMode, TrafficPolicy
 from tendml.entities.lineage import DatasetLineage, ModelLineage
 from tendml.entities.models import (
     AliasChange,
@@ -52,6 +53,8 @@ __all__ = [
     "SuccessCriterion",
     "TaskType",
     "TensorSpec",
+    "TrafficMode",
+    "TrafficPolicy",
     "jsonable",
     "parse_criteria",
     "parse_task",

@@ -200,6 +200,19 @@ alias_history = Table(
     Index("ix_alias_history_model_alias", "model_id", "alias"),
 )
 
+deployments = Table(
+    "deployments",
+    metadata,
+    Column("model_id", ID, ForeignKey("registered_models.id"), primary_key=True),
+    Column("mode", String(16), nullable=False),
+    Column("share", Float, nullable=False),
+    Column("key_column", NAME),
+    Column("champion_alias", NAME, nullable=False),
+    Column("challenger_alias", NAME, nullable=False),
+    Column("updated_at", TIME, nullable=False),
+    Column("updated_by", NAME, nullable=False),
+)
+
 audit_events = Table(
     "audit_events",
     metadata,

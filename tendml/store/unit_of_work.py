@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 if TYPE_CHECKING:
     from tendml.store.audit import AuditLog
     from tendml.store.datasets import DatasetRepository
+    from tendml.store.deployments import DeploymentRepository
     from tendml.store.models import ModelRepository
     from tendml.store.runs import RunRepository
 
@@ -37,6 +38,12 @@ class UnitOfWork:
         from tendml.store.models import ModelRepository
 
         return ModelRepository(self.conn)
+
+    @cached_property
+    def deployments(self) -> DeploymentRepository:
+        from tendml.store.deployments import DeploymentRepository
+
+        return DeploymentRepository(self.conn)
 
     @cached_property
     def audit(self) -> AuditLog:

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 import tendml
 from tendml.cli import app
+from tendml.store import head_revision
 
 runner = CliRunner()
 
@@ -59,8 +60,9 @@ def test_init_and_db_upgrade(tmp_path: Path) -> None:
     assert code == 0 and "tendml is ready" in out
     assert (tmp_path / "fresh" / "tendml.db").exists()
     assert (tmp_path / "fresh" / "artifacts" / "tendml-artifacts.json").is_file()
-    assert cli_json(tmp_path / "fresh", "db", "upgrade") == {"from": "0001", "to": "0001"}
-    assert cli_json(tmp_path / "fresh", "db", "current") == {"current": "0001", "head": "0001"}
+    head = head_revision()
+    assert cli_json(tmp_path / "fresh", "db", "upgrade") == {"from": head, "to": head}
+    assert cli_json(tmp_path / "fresh", "db", "current") == {"current": head, "head": head}
 
 
 def test_runs_ls_and_show(home: Path) -> None:

@@ -47,6 +47,16 @@ def test_first_use_applies_every_migration(store: MetadataStore) -> None:
     assert upgrade(store.engine) == (head_revision(), head_revision())  # idempotent
 
 
+def test_migrations_build_exactly_the_declared_tables(store: MetadataStore) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from tendml.store.tables import metadata
+
+    with store.read() as uow:
+        assert compare_metadata(MigrationContext.configure(uow.conn), metadata) == []
+
+
 def test_sqlite_runs_in_wal_mode(tmp_path) -> None:  # type: ignore[no-untyped-def]
     store = open_store(f"sqlite:///{tmp_path / 'x.db'}")
     with store.read() as uow:
