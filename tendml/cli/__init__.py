@@ -9,6 +9,7 @@ import typer
 
 from tendml.cli import datasets, db, models, runs
 from tendml.cli.lineage import lineage
+from tendml.cli.serve import serve
 
 app = typer.Typer(
     name="tendml",
@@ -38,6 +39,7 @@ app.add_typer(runs.app, name="runs")
 app.add_typer(datasets.app, name="datasets")
 app.add_typer(models.app, name="models")
 app.command("lineage")(lineage)
+app.command("serve")(serve)
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ from tendml.entities.models import (
     TensorSpec,
 )
 from tendml.entities.runs import Environment, Experiment, Metric, Run, RunArtifact, RunStatus
+from tendml.entities.serving import ServeOptions
 
 __all__ = [
     "METRICS",
@@ -49,6 +50,7 @@ __all__ = [
     "RunArtifact",
     "RunStatus",
     "Schema",
+    "ServeOptions",
     "Signature",
     "SuccessCriterion",
     "TaskType",
