@@ -235,6 +235,22 @@ class ArtifactStore:
             finally:
                 self._fs.invalidate_cache(path)
 
+    def key_paths(self, keys: Iterable[str]) -> tuple[Any, list[str]]:
+        """Where named keys are stored, for engines that read files themselves (DuckDB, Dask).
+
+        Returns the fsspec filesystem and one location per key: a local path for a folder store, else a
+        URL with the filesystem's protocol (``s3://bucket/prefix/keys/<key>``) that this filesystem opens
+        (register it with the engine). Nothing is checked for existence.
+
+        >>> fs, paths = ArtifactStore("memory://doctest-paths").key_paths(["logs/a.parquet"])
+        >>> paths
+        ['memory:///doctest-paths/keys/logs/a.parquet']
+        """
+        paths = [self._key_path(key) for key in keys]
+        if self._local:
+            return self._fs, paths
+        return self._fs, [self._fs.unstrip_protocol(path) for path in paths]
+
     def _blob_path(self, digest: str) -> str:
         digest = _check_digest(digest)
         return f"{self._root}/blobs/{digest[:2]}/{digest[2:]}"

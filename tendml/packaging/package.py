@@ -97,7 +97,9 @@ class LoadedModel:
     def __init__(self, native: Any, manifest: Manifest, predictor: Any | None = None) -> None:
         self.native = native
         self.manifest = manifest
-        self._predictor = native if predictor is None else predictor
+        #: What ``predict``/``predict_proba`` call with the prepared input (the native model, or a
+        #: flavor's wrapper such as XGBoost's Booster predictor); the server calls it directly.
+        self.predictor = native if predictor is None else predictor
 
     @property
     def signature(self) -> Signature:
@@ -111,7 +113,7 @@ class LoadedModel:
 
     def predict(self, data: Any) -> Any:
         """The model's predictions for ``data``."""
-        return self._predictor.predict(prepare(self.signature.inputs, data))
+        return self.predictor.predict(prepare(self.signature.inputs, data))
 
     def predict_proba(self, data: Any) -> Any:
         """Class probabilities for ``data``, one column per entry of ``signature.classes``.
@@ -119,7 +121,7 @@ class LoadedModel:
         Raises:
             ValidationFailed: the model has no ``predict_proba``.
         """
-        method = getattr(self._predictor, "predict_proba", None)
+        method = getattr(self.predictor, "predict_proba", None)
         if "predict_proba" not in self.signature.methods or not callable(method):
             raise ValidationFailed(
                 f"this {self.flavor} model has no predict_proba",

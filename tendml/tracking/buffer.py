@@ -113,7 +113,7 @@ class Flusher:
         for run in runs:
             try:
                 action(run)
-            except Exception:  # a failed write keeps its data buffered for the next try
+            except Exception:  # noqa: BLE001 - a failed write keeps its data buffered for the next try
                 run.log_failure()
 
 

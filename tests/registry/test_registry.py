@@ -174,7 +174,7 @@ def test_concurrent_alias_moves_leave_a_consistent_alias_and_history(ws, data, m
         try:
             for i in range(5):
                 ws.registry.set_alias("churn", "champion", (n + i) % 4 + 1)
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=mover, args=(n,)) for n in range(8)]
@@ -217,7 +217,7 @@ def test_concurrent_first_versions_of_a_new_model_are_numbered_once(ws, data, mo
     def log() -> None:
         try:
             versions.append(ws.log_model(model, "fresh", input_example=X.head()).version)
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=log) for _ in range(4)]

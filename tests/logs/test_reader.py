@@ -1,0 +1,119 @@
+"""LabelLog and LogReader: latest labels, joins, id look-ups, empty logs (local folder and S3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from tendml.artifacts import ArtifactStore
+from tendml.core.errors import ValidationFailed
+from tendml.logs import LabelLog, LogReader, PredictionLog
+from tests.logs.factories import DAY1, DAY2, churn, epoch_us, price
+
+
+@pytest.fixture
+def logged(artifact_url: str, wal_dir: Path) -> ArtifactStore:
+    """A store (each backend) with 10 churn predictions over two days and 3 price predictions."""
+    store = ArtifactStore(artifact_url)
+    log = PredictionLog(store, wal_dir)
+    log.start()
+    log.append([churn(i, day=DAY1 if i < 6 else DAY2) for i in range(10)])
+    log.append([price(i) for i in range(3)])
+    log.close()
+    return store
+
+
+def test_labels_joined_and_existing_ids(logged: ArtifactStore) -> None:
+    labels = LabelLog(logged)
+    first = labels.write("churn", [(churn(1).id, 1), (churn(2).id, 0)], time_us=epoch_us(DAY2))
+    assert first.startswith("labels/model=churn/date=2024-03-02/") and first.endswith(".parquet")
+    labels.write("churn", [(churn(1).id, 1)], time_us=epoch_us(DAY2))  # the same label again
+    labels.write("churn", [(churn(7).id, 0), (churn(7).id, 1)])  # repeated within one write: the last wins
+    reader = LogReader(logged)
+
+    latest = reader.labels("churn")
+    assert sorted(zip(*latest.select(["prediction_id", "label"]).to_pydict().values(), strict=True)) == [
+        (churn(1).id, 1),
+        (churn(2).id, 0),
+        (churn(7).id, 1),
+    ]
+    joined = reader.joined("churn")
+    assert joined.num_rows == 10
+    by_id = dict(
+        zip(joined.column("prediction_id").to_pylist(), joined.column("label").to_pylist(), strict=True)
+    )
+    assert by_id == {churn(i).id: {1: 1, 2: 0, 7: 1}.get(i) for i in range(10)}
+    window = reader.joined("churn", since=DAY2.replace(hour=0, minute=0), until=DAY2.replace(hour=1))
+    assert sorted(window.column("label").to_pylist(), key=str) == [1, None, None, None]
+
+    unknown = "f" * 32
+    ids = [churn(3).id, price(2).id, unknown]
+    assert reader.existing_ids("churn", ids) == {churn(3).id}
+    assert reader.existing_ids(None, ids) == {churn(3).id, price(2).id}
+    assert reader.existing_ids("churn", []) == set()
+
+
+def test_a_label_changed_later_wins(store: ArtifactStore) -> None:
+    labels = LabelLog(store)
+    labels.write("churn", [("a" * 32, "yes")], time_us=100)
+    labels.write("churn", [("a" * 32, "no")], time_us=200)
+    labels.write("churn", [("a" * 32, "maybe")], time_us=50)  # sent late, but about an earlier time
+    assert LogReader(store).labels("churn").column("label").to_pylist() == ["no"]
+
+
+def test_mixed_label_types_are_text(store: ArtifactStore) -> None:
+    LabelLog(store).write("churn", [("a" * 32, 1), ("b" * 32, "other"), ("c" * 32, None)])
+    table = LogReader(store).labels("churn")
+    assert table.schema.field("label").type == pa.string()
+    assert sorted(table.column("label").to_pylist(), key=str) == ["1", None, "other"]
+
+
+def test_an_empty_log_reads_as_empty_tables(store: ArtifactStore) -> None:
+    reader = LogReader(store)
+    predictions = reader.predictions("churn")
+    assert predictions.num_rows == 0
+    assert predictions.column_names == [
+        "prediction_id",
+        "time",
+        "model",
+        "version",
+        "arm",
+        "inputs",
+        "prediction",
+        "probabilities",
+        "latency_ms",
+    ]
+    assert reader.predictions("churn", columns=["time", "arm"]).column_names == ["time", "arm"]
+    assert reader.labels("churn").column_names == ["prediction_id", "label", "time"]
+    assert reader.joined("churn").column_names[-1] == "label"
+    assert reader.count("churn") == 0
+    assert reader.existing_ids(None, ["a" * 32]) == set()
+
+
+def test_bad_arguments_are_validation_errors(store: ArtifactStore) -> None:
+    reader = LogReader(store)
+    with pytest.raises(ValidationFailed) as info:
+        reader.predictions("churn", columns=["nope"])
+    assert info.value.field == "columns"
+    with pytest.raises(ValidationFailed):
+        reader.count("")
+    labels = LabelLog(store)
+    for bad in ([], [("a" * 32,)], [(1, 1)]):
+        with pytest.raises(ValidationFailed) as info:
+            labels.write("churn", bad)  # type: ignore[arg-type]
+        assert info.value.field == "labels"
+    with pytest.raises(ValidationFailed):
+        labels.write("churn", [("a" * 32, 1)], time_us=1.5)  # type: ignore[arg-type]
+
+
+def test_any_model_name_is_one_partition(store: ArtifactStore, wal_dir: Path) -> None:
+    record = churn(1)
+    odd = type(record)(**{**{n: getattr(record, n) for n in type(record).__slots__}, "model": "team/a b"})
+    log = PredictionLog(store, wal_dir)
+    log.start()
+    log.append([odd])
+    log.close()
+    assert store.list_keys("predictions/")[0].startswith("predictions/model=team%2Fa%20b/date=2024-03-01/")
+    assert LogReader(store).predictions("team/a b").column("model").to_pylist() == ["team/a b"]
