@@ -28,6 +28,7 @@ class ServeOptions(Record):
         refresh_interval: seconds between checks of aliases and traffic policies in the registry.
         max_body_bytes: largest request body accepted (413 beyond).
         max_rows: most rows in one request (413 beyond).
+        model_threads: native threads (OpenMP, BLAS) a model may use per predict call.
     """
 
     max_batch_rows: int = 256
@@ -38,10 +39,11 @@ class ServeOptions(Record):
     refresh_interval: float = 2.0
     max_body_bytes: int = 16 * 1024 * 1024
     max_rows: int = 100_000
+    model_threads: int = 1
 
     def check(self) -> ServeOptions:
         """Return self, or raise ValidationFailed naming the bad option."""
-        for name in ("max_batch_rows", "max_body_bytes", "max_rows"):
+        for name in ("max_batch_rows", "max_body_bytes", "max_rows", "model_threads"):
             if getattr(self, name) < 1:
                 raise ValidationFailed(f"{name} must be at least 1", field=name)
         for name in ("max_wait_us",):

@@ -147,7 +147,7 @@ class WalFile:
         except BaseException:
             # A partly written frame would hide every later frame from recovery: cut it off.
             with contextlib.suppress(OSError):
-                pass
+                os.ftruncate(self.fd, self.size)
             raise
         self.size += len(data)
 

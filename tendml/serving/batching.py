@@ -33,6 +33,7 @@ class Batcher:
         max_batch_rows: int = 256,
         max_wait_us: int = 300,
         on_batch: Callable[[int], None] | None = None,
+        model_threads: int = 1,
     ) -> None:
         self.scorer = scorer
         self.on_batch = on_batch
@@ -44,7 +45,10 @@ class Batcher:
         self._scheduled: asyncio.Handle | asyncio.TimerHandle | None = None
         self._last_requests = 1
         self._executor = ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix=f"tendml-{scorer.version.model}"
+            max_workers=1,
+            thread_name_prefix=f"tendml-{scorer.version.model}",
+            initializer=_limit_threads,
+            initargs=(model_threads,),
         )
         self.batches = 0
         self.rows = 0
@@ -126,6 +130,14 @@ class Batcher:
         """Stop the worker thread once the running batch is done."""
         self._cancel_timer()
         self._executor.shutdown(wait=False)
+
+
+def _limit_threads(threads: int) -> None:
+    """Cap the native thread pools (OpenMP, BLAS) of the scoring thread. Batches are small and the
+    event loop needs a core: an OpenMP team spinning beside it costs more than it parallelises."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=threads)
 
 
 def _score_batch(scorer: Scorer, batch: list[Any]) -> list[Scored | BaseException]:

@@ -149,6 +149,7 @@ class ModelSet:
             max_batch_rows=self.options.max_batch_rows,
             max_wait_us=self.options.max_wait_us,
             on_batch=(lambda rows: observe(version, rows)) if observe else None,
+            model_threads=self.options.model_threads,
         )
         with self._lock:
             self._loaded[key] = batcher
