@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tendml.core.errors import NotFound
-from tendml.core.ids import new_id
+from tendml.core.ids import new_ids
 from tendml.entities.serving import ServeOptions
 from tendml.logs import LabelLog, LogReader, PredictionLog, PredictionRecord
 from tendml.registry import ModelRef
@@ -113,7 +113,7 @@ class InferenceService:
                 status=422,
                 hint="check the values against the model's training data",
             ) from None
-        ids = [new_id() for _ in range(inputs.rows)]
+        ids = new_ids(inputs.rows)
         elapsed = time.perf_counter() - started
         await self._log(arm, arm.name, ids, inputs, predictions, proba, elapsed)
         self.metrics.observe(name, arm.version.version, arm.name, protocol, inputs.rows, elapsed)
