@@ -8,7 +8,7 @@ import typer
 
 from tendml.cli._context import open_workspace
 from tendml.cli._output import JsonFlag, console, fields, run_command, table
-from tendml.entities import AliasChange, ModelVersion, RegisteredModel
+from tendml.entities import AliasChange, ModelVersion, RegisteredModel, TrafficPolicy
 
 app = typer.Typer(help="Registered models, versions and aliases.", no_args_is_help=True)
 
@@ -142,6 +142,54 @@ def models_history(
             f"Alias history of {name}",
             ["time", "alias", "from", "to", "actor", "reason"],
             [(c.time, c.alias, c.from_version, c.to_version, c.actor, c.reason) for c in changes],
+        ),
+    )
+
+
+@app.command("traffic")
+def models_traffic(
+    ctx: typer.Context,
+    name: str,
+    mode: Annotated[
+        str | None, typer.Option(help="champion, canary or shadow; omit to show the current policy.")
+    ] = None,
+    share: Annotated[float, typer.Option(help="Canary: the challenger's share of requests.")] = 0.0,
+    key_column: Annotated[
+        str | None, typer.Option(help="Canary: input column whose value keeps a caller on one arm.")
+    ] = None,
+    champion_alias: Annotated[str, typer.Option()] = "champion",
+    challenger_alias: Annotated[str, typer.Option()] = "challenger",
+    as_json: JsonFlag = False,
+) -> None:
+    """Show or set how servers split NAME's requests between champion and challenger."""
+
+    def action() -> TrafficPolicy:
+        traffic = open_workspace(ctx).traffic
+        if mode is None:
+            return traffic.get(name)
+        return traffic.set(
+            name,
+            mode,
+            share=share,
+            key_column=key_column,
+            champion_alias=champion_alias,
+            challenger_alias=challenger_alias,
+        )
+
+    run_command(
+        action,
+        as_json,
+        lambda p: fields(
+            f"Traffic of {p.model}",
+            [
+                ("mode", p.mode),
+                ("challenger share", p.share if p.mode == "canary" else None),
+                ("key column", p.key_column),
+                ("champion alias", p.champion_alias),
+                ("challenger alias", p.challenger_alias),
+                ("updated", p.updated_at),
+                ("by", p.updated_by),
+            ],
         ),
     )
 

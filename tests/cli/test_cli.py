@@ -137,3 +137,11 @@ def test_errors_exit_non_zero_with_one_line(home: Path, args: list[str], message
         timeout=60,
     )
     assert as_json.returncode == 1 and message in json.loads(as_json.stdout)["error"]["message"]
+
+
+def test_models_traffic_show_and_set(home: Path) -> None:
+    assert cli_json(home, "models", "traffic", "iris")["mode"] == "champion"  # type: ignore[index]
+    policy = cli_json(home, "models", "traffic", "iris", "--mode", "canary", "--share", "0.25")
+    assert (policy["mode"], policy["share"]) == ("canary", 0.25)  # type: ignore[index]
+    code, out = cli(home, "models", "traffic", "iris", "--mode", "canary")
+    assert code == 1 and "canary needs 0 < share < 1" in out
