@@ -216,7 +216,17 @@ def _integers(spec: ColumnSpec, values: Sequence[Any]) -> Array:
             row = _first(values, lambda v: not -(2**63) <= v < 2**63)
             raise _error(spec, "a number out of range", row) from None
         return array if spec.type == "long" else _integers_from_array(spec, array)
-    return _integers_from_array(spec, _float64(spec, _plain(values)))
+    values = _plain(values)
+    if _NONE in types and float not in types:
+        _check_exact_beside_nulls(spec, values)
+    return _integers_from_array(spec, _float64(spec, values))
+
+
+def _check_exact_beside_nulls(spec: ColumnSpec, values: list[Any]) -> None:
+    """Integers beside a null become float64 (NumPy integers hold no null), exact only to 2**53."""
+    row = _first(values, lambda v: v is not None and abs(v) > 2**53)
+    if values[row] is not None and abs(values[row]) > 2**53:
+        raise _error(spec, f"{describe(values[row])}, beyond 2**53 beside a null (then held as float64)", row)
 
 
 def _integers_from_array(spec: ColumnSpec, array: Array) -> Array:
@@ -338,8 +348,10 @@ def _moment(spec: ColumnSpec, value: str | datetime, row: int) -> datetime:
     try:
         moment = datetime.fromisoformat(value) if isinstance(value, str) else value
         return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-    except (ValueError, OverflowError):
+    except ValueError:
         raise _error(spec, f"{describe(value)}, which is not an ISO 8601 date and time", row) from None
+    except OverflowError:  # in UTC it falls before year 1 or after 9999
+        raise _error(spec, f"{describe(value)}, out of the range of datetime", row) from None
 
 
 def _datetimes_from_array(spec: ColumnSpec, array: Array) -> Array:

@@ -134,6 +134,7 @@ def test_wrong_types_are_422_naming_the_column_row_and_value(column: str, values
         ("member", 1, "expected boolean, got long 1"),
         ("member", "true", 'expected boolean, got string "true"'),
         ("joined", "yesterday", "not an ISO 8601 date and time"),
+        ("joined", "0001-01-01T00:00:00+02:00", "out of the range of datetime"),
         ("joined", 1577836800, "expected datetime, got long"),
         ("photo", "not base64!", "which is not base64"),
         ("photo", 3, "expected binary, got long 3"),
