@@ -29,6 +29,7 @@ from tendml.serving.protocols.validation import (
     Array,
     Inputs,
     check_rows,
+    float_rows,
     nested_array,
     validate_columns,
     validate_rows,
@@ -123,6 +124,10 @@ def _from_split(split: Any, signature: Signature, max_rows: int) -> Inputs:
                 status=MALFORMED,
                 field=f"{key}.data",
             )
+    if names == list(signature.inputs.names):
+        fast = float_rows(signature, data)
+        if fast is not None:
+            return fast
     columns = {name: list(values) for name, values in zip(names, zip(*data, strict=True), strict=True)}
     return validate_columns(signature, columns, max_rows=max_rows)
 
