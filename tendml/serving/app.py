@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -68,7 +69,7 @@ def create_app(workspace: Workspace, refs: list[ModelRef], options: ServeOptions
         Route("/metrics", h.metrics, methods=["GET"]),
         Route("/openapi.json", h.openapi, methods=["GET"]),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: _http_error})  # type: ignore[dict-item]
     app.state.service = service
     return app
 
@@ -251,6 +252,20 @@ class _Handlers:
         status = self._status(exc, model, protocol)
         public = _public(exc)
         return _json({"error": public.to_dict()}, status)
+
+
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    """Unknown paths and methods, answered in the JSON shape of the protocol the path belongs to."""
+    message = f"{request.method} {request.url.path}: {exc.detail}"
+    if request.url.path.startswith("/v2"):
+        return Response(v2.error_body(message), exc.status_code, media_type=JSON)
+    if request.url.path == "/invocations":
+        return Response(mlflow.error_body(TendmlError(message)), exc.status_code, media_type=JSON)
+    return _json(
+        {"error": {"type": "NotFound" if exc.status_code == 404 else "MethodNotAllowed", "message": message}},
+        exc.status_code,
+        dict(exc.headers or {}),
+    )
 
 
 def _http_status(exc: BaseException) -> int:

@@ -118,3 +118,13 @@ def test_random_bodies_never_produce_a_5xx(small: Server) -> None:
             )
             reply = c.post(path, content=body, headers={"Content-Type": "application/json"})
             assert reply.status_code < 500, (path, body[:200], reply.text)
+
+
+def test_unknown_paths_and_methods_answer_json(small: Server) -> None:
+    with small.client() as c:
+        v2 = c.get("/v2/models/iris/versions/abc")
+        native = c.get("/models/iris/predict")
+        other = c.get("/nowhere")
+    assert v2.status_code == 404 and isinstance(v2.json()["error"], str)
+    assert native.status_code == 405 and native.json()["error"]["type"] == "MethodNotAllowed"
+    assert other.status_code == 404 and other.json()["error"]["type"] == "NotFound"
