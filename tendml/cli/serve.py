@@ -41,7 +41,7 @@ def serve(
         refs = [parse_model_ref(m) for m in models]
         registry = open_workspace(ctx).registry
         for ref in refs:
-            registry.get_model(ref.name)
+            registry.resolve(ref)  # fails here, in one line, if nothing could be served
         options = ServeOptions(
             max_batch_rows=max_batch_size,
             max_wait_us=max_wait_us,

@@ -145,3 +145,21 @@ def test_models_traffic_show_and_set(home: Path) -> None:
     assert (policy["mode"], policy["share"]) == ("canary", 0.25)  # type: ignore[index]
     code, out = cli(home, "models", "traffic", "iris", "--mode", "canary")
     assert code == 1 and "canary needs 0 < share < 1" in out
+
+
+@pytest.mark.parametrize(
+    ("ref", "message"),
+    [
+        ("nope", "registered model 'nope' does not exist"),
+        ("iris@gold", "no alias 'gold'"),
+        ("iris/9", "no version 9"),
+    ],
+)
+def test_serve_refuses_what_it_cannot_serve_in_one_line(home: Path, ref: str, message: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "tendml", "--home", str(home), "serve", ref],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1 and message in done.stderr and "Traceback" not in done.stderr
