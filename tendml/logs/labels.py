@@ -11,7 +11,8 @@ import pyarrow as pa
 from tendml.artifacts import ArtifactStore
 from tendml.core.errors import ValidationFailed
 from tendml.core.ids import new_id
-from tendml.logs.segments import TIMESTAMP, day_of, model_prefix, parquet_bytes, value_array
+from tendml.logs.arrays import value_array
+from tendml.logs.segments import TIMESTAMP, day_of, model_prefix, parquet_bytes
 
 
 class LabelLog:

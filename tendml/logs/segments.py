@@ -7,23 +7,22 @@ the model name is percent-encoded so that any name is one safe path segment (pla
 from __future__ import annotations
 
 import io
-import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from itertools import chain
 from urllib.parse import quote
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tendml.logs.records import PredictionRecord, json_text
+from tendml.logs.arrays import Piece, column_array
+from tendml.logs.block import DAY_US, Block
 
-log = logging.getLogger("tendml.logs")
-
-DAY_US = 86_400_000_000
-#: Rows per Parquet segment at most; a larger (model, day) group is split into ``-0``, ``-1``, ...
+#: Rows per Parquet segment at most (whole blocks); a larger (model, day) group is split into ``-0``, ``-1``.
 SEGMENT_ROWS = 1_000_000
 TIMESTAMP = pa.timestamp("us", tz="UTC")
+PROBABILITIES = pa.list_(pa.float64())
 
 #: The columns of a prediction segment; ``inputs`` and ``prediction`` take their types from the values.
 PREDICTION_SCHEMA = pa.schema(
@@ -35,12 +34,11 @@ PREDICTION_SCHEMA = pa.schema(
         ("arm", pa.string()),
         ("inputs", pa.struct([])),
         ("prediction", pa.string()),
-        ("probabilities", pa.list_(pa.float64())),
+        ("probabilities", PROBABILITIES),
         ("latency_ms", pa.float64()),
     ]
 )
 LABEL_SCHEMA = pa.schema([("prediction_id", pa.string()), ("label", pa.string()), ("time", TIMESTAMP)])
-_CONVERSION_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError, ValueError)
 
 
 def model_prefix(kind: str, model: str) -> str:
@@ -69,86 +67,127 @@ def key_day(key: str) -> str | None:
     return None
 
 
-def value_array(values: Sequence[Any]) -> pa.Array:
-    """An Arrow array typed from the values (NaN -> null); text (JSON for non-strings) if they mix types.
+def predictions_table(blocks: Sequence[Block]) -> pa.Table:
+    """The Arrow table of a segment (schema as ``PREDICTION_SCHEMA``): one array a column, built from
+    the blocks' arrays, never from row objects."""
+    counts = list(chain.from_iterable(block.counts for block in blocks))
 
-    >>> value_array([1, 2.5, None]).type, value_array([1, "a", True]).to_pylist()
-    (DataType(double), ['1', 'a', 'true'])
-    """
-    try:
-        return pa.array(values, from_pandas=True)
-    except _CONVERSION_ERRORS:
-        return pa.array([None if v is None else json_text(v) for v in values], type=pa.string())
+    def each(field: str, dtype: type) -> np.ndarray:
+        """A per-batch field, repeated for every row of its batch."""
+        values = chain.from_iterable(getattr(block, field) for block in blocks)
+        return np.repeat(np.array(list(values), dtype=dtype), counts)
 
-
-def _inputs_array(rows: Sequence[dict[str, Any]]) -> pa.Array | None:
-    """The ``inputs`` struct, one field per column (null where a row lacks it); None without columns."""
-    try:
-        array = pa.array(rows, from_pandas=True)
-    except _CONVERSION_ERRORS:
-        # Some column mixes types: type each column on its own.
-        names = list(dict.fromkeys(name for row in rows for name in row))
-        columns = [value_array([row.get(name) for row in rows]) for name in names]
-        array = pa.StructArray.from_arrays(columns, names=names) if names else pa.array(rows)
-    # Parquet cannot store a struct without fields (every row had empty inputs).
-    return array if array.type.num_fields else None
-
-
-def _probabilities_array(rows: Sequence[list[float] | None]) -> pa.Array:
-    """``list<double>``; a row that is not a list of numbers becomes null rather than block its segment."""
-    kind = pa.list_(pa.float64())
-    try:
-        return pa.array(rows, type=kind, from_pandas=True)
-    except _CONVERSION_ERRORS:
-        return pa.array([_float_list(row) for row in rows], type=kind, from_pandas=True)
-
-
-def _float_list(row: list[float] | None) -> list[float] | None:
-    try:
-        return None if row is None else [float(p) for p in row]
-    except (TypeError, ValueError):
-        log.warning("a probabilities value %.80r is not a list of numbers: logged as null", row)
-        return None
-
-
-def predictions_table(records: Sequence[PredictionRecord]) -> pa.Table:
-    """The Arrow table of a segment (one model's records; schema as ``PREDICTION_SCHEMA``)."""
+    models = np.repeat(np.array([b.model for b in blocks], dtype=object), [b.rows for b in blocks])
     columns: dict[str, pa.Array] = {
-        "prediction_id": pa.array([r.id for r in records], type=pa.string()),
-        "time": pa.array([r.time_us for r in records], type=TIMESTAMP),
-        "model": pa.array([r.model for r in records], type=pa.string()),
-        "version": pa.array([r.version for r in records], type=pa.int32()),
-        "arm": pa.array([r.arm for r in records], type=pa.string()),
+        "prediction_id": pa.array(list(chain.from_iterable(b.ids for b in blocks)), type=pa.string()),
+        "time": pa.array(each("time_us", np.int64), type=TIMESTAMP),
+        "model": pa.array(models, type=pa.string()),
+        "version": pa.array(each("version", np.int32), type=pa.int32()),
+        "arm": pa.array(each("arm", object), type=pa.string()),
     }
-    inputs = _inputs_array([r.inputs for r in records])
+    inputs = _inputs_array(blocks)
     if inputs is not None:
         columns["inputs"] = inputs
-    columns["prediction"] = value_array([r.prediction for r in records])
-    columns["probabilities"] = _probabilities_array([r.probabilities for r in records])
-    columns["latency_ms"] = pa.array([r.latency_ms for r in records], type=pa.float64())
+    columns["prediction"] = column_array([b.predictions for b in blocks])
+    columns["probabilities"] = _probabilities_array(blocks)
+    columns["latency_ms"] = pa.array(each("latency_ms", np.float64))
     return pa.table(columns)
 
 
+def _inputs_array(blocks: Sequence[Block]) -> pa.Array | None:
+    """The ``inputs`` struct, one field per column (null in the rows of a block without it), a tensor
+    as the field ``tensor`` (a list of floats a row); None without inputs."""
+    inputs = [_input_columns(block) for block in blocks]
+    names = list(dict.fromkeys(chain.from_iterable(inputs)))
+    if not names:
+        return None  # Parquet cannot store a struct without fields
+    pieces = [[c.get(name, b.rows) for c, b in zip(inputs, blocks, strict=True)] for name in names]
+    return pa.StructArray.from_arrays([column_array(p) for p in pieces], names=names)
+
+
+def _input_columns(block: Block) -> Mapping[str, np.ndarray]:
+    if block.columns is not None:
+        return block.columns
+    tensor = block.tensor
+    if tensor is None:
+        return {}
+    rows = tensor.reshape(len(tensor), -1)
+    return {"tensor": rows.astype(np.float64) if rows.dtype.kind in "biuf" else rows}
+
+
+def _probabilities_array(blocks: Sequence[Block]) -> pa.Array:
+    """``list<double>``, null for the rows of a block without probabilities."""
+    pieces: list[Piece] = [
+        b.rows if b.probabilities is None else b.probabilities.astype(np.float64, copy=False) for b in blocks
+    ]
+    array = column_array(pieces)
+    return array if array.type == PROBABILITIES else array.cast(PROBABILITIES)
+
+
 def parquet_bytes(table: pa.Table) -> bytes:
-    """A table as the bytes of one Parquet file (zstd)."""
+    """A table as the bytes of one Parquet file (zstd; dictionaries for text columns only).
+
+    Parquet's default dictionary-encodes every column: for floats and ids, whose values hardly repeat,
+    that was four fifths of the time of writing a segment, and made it larger.
+    """
     sink = io.BytesIO()
-    pq.write_table(table, sink, compression="zstd")
+    pq.write_table(table, sink, compression="zstd", use_dictionary=dictionary_columns(table.schema))
     return sink.getvalue()
 
 
-def prediction_segments(records: Iterable[PredictionRecord], name: str) -> list[tuple[str, bytes]]:
-    """Keys and Parquet bytes of the segments for ``records``: one per (model, UTC day), named
-    ``<name>-<n>.parquet``; the same records and name always give the same keys (idempotent rewrites)."""
-    groups: dict[tuple[str, int], list[PredictionRecord]] = {}
-    for record in records:
-        groups.setdefault((record.model, record.time_us // DAY_US), []).append(record)
+def dictionary_columns(schema: pa.Schema) -> list[str]:
+    """The paths of the columns worth a dictionary: text and binary (but not ids), and ``version``.
+
+    >>> dictionary_columns(pa.schema([("prediction_id", pa.string()), ("version", pa.int32()),
+    ...     ("inputs", pa.struct([("plan", pa.string()), ("age", pa.int64())]))]))
+    ['version', 'inputs.plan']
+    """
+    paths: list[str] = []
+    fields = [(field, field.name) for field in schema]
+    while fields:
+        field, path = fields.pop(0)
+        if pa.types.is_struct(field.type):
+            fields.extend((child, f"{path}.{child.name}") for child in field.type if "." not in child.name)
+        elif path == "version" or (_is_text(field.type) and path != "prediction_id"):
+            paths.append(path)
+    return paths
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return bool(
+        pa.types.is_string(kind)
+        or pa.types.is_large_string(kind)
+        or pa.types.is_binary(kind)
+        or pa.types.is_large_binary(kind)
+    )
+
+
+def prediction_segments(blocks: Iterable[Block], name: str) -> list[tuple[str, bytes]]:
+    """Keys and Parquet bytes of the segments for ``blocks``: one per (model, UTC day), named
+    ``<name>-<n>.parquet``; the same blocks and name always give the same keys (idempotent rewrites)."""
+    groups: dict[tuple[str, int], list[Block]] = {}
+    for block in blocks:
+        if block.rows:
+            groups.setdefault((block.model, block.day), []).append(block)
     segments = []
-    for (model, day), rows in sorted(groups.items()):
+    for (model, day), group in sorted(groups.items()):
         prefix = f"{model_prefix('predictions', model)}date={day_of(day * DAY_US)}/"
-        for n, start in enumerate(range(0, len(rows), SEGMENT_ROWS)):
-            table = predictions_table(rows[start : start + SEGMENT_ROWS])
-            segments.append((f"{prefix}{name}-{n}.parquet", parquet_bytes(table)))
+        for n, part in enumerate(_parts(group)):
+            segments.append((f"{prefix}{name}-{n}.parquet", parquet_bytes(predictions_table(part))))
     return segments
+
+
+def _parts(blocks: list[Block]) -> list[list[Block]]:
+    """The blocks cut into parts of at most ``SEGMENT_ROWS`` rows (a larger block is a part alone)."""
+    parts: list[list[Block]] = [[]]
+    rows = 0
+    for block in blocks:
+        if parts[-1] and rows + block.rows > SEGMENT_ROWS:
+            parts.append([])
+            rows = 0
+        parts[-1].append(block)
+        rows += block.rows
+    return parts
 
 
 def utc_day(moment: datetime) -> str:

@@ -1,7 +1,7 @@
 """The write-ahead log: files of checksummed frames, each owned (``flock``-ed) by the process writing it.
 
-A frame is ``[u32 length][u32 crc32]`` (little-endian) followed by ``length`` bytes of payload (the JSON
-list of records of :func:`tendml.logs.records.encode_records`). A file is only ever appended to; a crash can
+A frame is ``[u32 length][u32 crc32]`` (little-endian) followed by ``length`` bytes of payload (blocks of
+predictions, :func:`tendml.logs.encoding.encode_blocks`). A file is only ever appended to; a crash can
 leave a torn last frame, which reading detects (short read or bad checksum) and cuts off. The process that
 writes a file holds an exclusive ``fcntl.flock`` on it until it has converted and deleted it, so a file
 that can be locked belongs to a process that died: another process may recover it. POSIX only.
@@ -20,9 +20,9 @@ from pathlib import Path
 
 import orjson
 
-from tendml.core.errors import ValidationFailed
 from tendml.core.ids import new_id
-from tendml.logs.records import PredictionRecord, decode_records
+from tendml.logs.block import Block
+from tendml.logs.encoding import decode_blocks
 
 SUFFIX = ".wal"
 _HEADER = struct.Struct("<II")
@@ -39,26 +39,32 @@ def frame(payload: bytes) -> bytes:
 
 @dataclass(frozen=True)
 class WalContents:
-    """What reading a WAL file found: the records of its complete frames, and where a bad tail was cut."""
+    """What reading a WAL file found: the blocks of its complete frames, and where a bad tail was cut."""
 
-    records: list[PredictionRecord]
+    blocks: list[Block]
     frames: int
     size: int
     #: Offset of the first torn or corrupt frame (everything from there on was dropped), or None.
     cut_at: int | None = None
     problem: str | None = None
 
+    @property
+    def rows(self) -> int:
+        """The number of predictions read."""
+        return sum(block.rows for block in self.blocks)
+
 
 def parse_frames(data: bytes) -> WalContents:
-    """The records of every complete, valid frame in ``data``; the first bad frame ends the file.
+    """The blocks of every complete, valid frame in ``data``; the first bad frame ends the file.
 
-    >>> good = frame(b"[]")
+    >>> from tendml.logs.encoding import encode_blocks
+    >>> good = frame(encode_blocks([]))
     >>> parse_frames(good + good).frames, parse_frames(good + good[:5]).cut_at
-    (2, 10)
+    (2, 14)
     >>> parse_frames(good[:-1] + b"!").problem
     'bad checksum'
     """
-    records: list[PredictionRecord] = []
+    blocks: list[Block] = []
     offset = frames = 0
     while offset < len(data):
         problem = _frame_problem(data, offset)
@@ -66,14 +72,14 @@ def parse_frames(data: bytes) -> WalContents:
             length = _HEADER.unpack_from(data, offset)[0]
             start = offset + _HEADER.size
             try:
-                records.extend(decode_records(data[start : start + length]))
-            except (ValueError, TypeError, ValidationFailed, orjson.JSONDecodeError):
-                problem = "a frame that is not a list of prediction records"
+                blocks.extend(decode_blocks(data[start : start + length]))
+            except (ValueError, TypeError, KeyError, AttributeError, struct.error, orjson.JSONDecodeError):
+                problem = "a frame that is not a list of blocks of predictions"
         if problem is not None:
-            return WalContents(records, frames, len(data), cut_at=offset, problem=problem)
+            return WalContents(blocks, frames, len(data), cut_at=offset, problem=problem)
         offset += _HEADER.size + length
         frames += 1
-    return WalContents(records, frames, len(data))
+    return WalContents(blocks, frames, len(data))
 
 
 def _frame_problem(data: bytes, offset: int) -> str | None:
@@ -92,13 +98,13 @@ def _frame_problem(data: bytes, offset: int) -> str | None:
 class WalFile:
     """One WAL file, open and exclusively locked by this process until :meth:`remove` or :meth:`release`.
 
-    ``records`` are the records written to it, kept in memory so that converting the file after it is
+    ``blocks`` are the blocks written to it, kept in memory so that converting the file after it is
     rotated never reads it back.
     """
 
     path: Path
     fd: int
-    records: list[PredictionRecord] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
     size: int = 0
 
     @property
@@ -156,13 +162,13 @@ class WalFile:
         os.fsync(self.fd)
 
     def read(self) -> WalContents:
-        """Read the file's complete frames into ``records`` (recovery of a claimed file)."""
+        """Read the file's complete frames into ``blocks`` (recovery of a claimed file)."""
         contents = parse_frames(self.path.read_bytes())
-        self.records = contents.records
+        self.blocks = contents.blocks
         return contents
 
     def remove(self) -> None:
-        """Delete the file, then give up the lock (its records are converted)."""
+        """Delete the file, then give up the lock (its blocks are converted)."""
         self.path.unlink(missing_ok=True)
         os.close(self.fd)
 

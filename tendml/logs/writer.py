@@ -1,9 +1,10 @@
 """The prediction log of the inference server: an append that costs microseconds, I/O off the caller.
 
-``append`` only hands records over (a lock and a list extend). Two background threads do the I/O: the
-WAL thread writes frames to the write-ahead log (every 20 ms, or at once for durable waiters, one fsync
-for all of them: group commit) and, every ``flush_interval`` seconds, rotates the file; the segment
-thread turns each rotated file's records into Parquet segments in the artifact store, then deletes it.
+``append`` only hands a batch over (a lock and a list append). Two background threads do the I/O: the
+WAL thread merges the batches into blocks (one array per column) and writes them as a frame to the
+write-ahead log (every 20 ms, or at once for durable waiters, one fsync for all of them: group commit)
+and, every ``flush_interval`` seconds, rotates the file; the segment thread turns each rotated file's
+blocks into Parquet segments in the artifact store, then deletes it.
 They are two threads so that a durable acknowledgement never waits behind a segment upload.
 """
 
@@ -21,7 +22,9 @@ from pathlib import Path
 
 from tendml.artifacts import ArtifactStore
 from tendml.core.errors import Conflict, ValidationFailed
-from tendml.logs.records import PredictionRecord, encode_records
+from tendml.logs.batch import PredictionBatch
+from tendml.logs.block import Block, merge
+from tendml.logs.encoding import encode_blocks
 from tendml.logs.segments import prediction_segments
 from tendml.logs.wal import WalContents, WalFile, claim_orphans, frame
 
@@ -35,11 +38,11 @@ _Job = tuple[WalFile | None, list["Future[None]"]]
 
 
 class PredictionLog:
-    """Appends predictions to a local write-ahead log and turns it into Parquet segments.
+    """Appends batches of predictions to a local write-ahead log and turns it into Parquet segments.
 
     ``artifacts`` receives the segments (``predictions/model=<m>/date=<day>/<wal>-<n>.parquet``);
     ``wal_dir`` holds this process's WAL files. With ``durable``, :meth:`append_durable` returns only once
-    the records are fsynced (they then survive ``kill -9`` and power loss); otherwise the WAL is written
+    the batch is fsynced (it then survives ``kill -9`` and power loss); otherwise the WAL is written
     without fsync at least every 20 ms (a ``kill -9`` loses nothing written; a power cut may lose the
     last moments). Call :meth:`start` first and :meth:`close` at shutdown.
     """
@@ -64,14 +67,14 @@ class PredictionLog:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._state = "new"  # -> running -> closing -> closed
-        self._pending: list[PredictionRecord] = []
+        self._pending: list[Block] = []
         self._waiters: list[_Waiter] = []
         self._flushes: list[Future[None]] = []
         self._wal: WalFile | None = None
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
         self._unconverted: list[WalFile] = []
         self._threads: list[threading.Thread] = []
-        self._counts = {"records_appended": 0, "records_logged": 0, "segments_written": 0}
+        self._counts = {"predictions_appended": 0, "predictions_logged": 0, "segments_written": 0}
         self._counts |= {"wal_bytes": 0, "wal_fsyncs": 0, "wal_files_recovered": 0}
         self._last_flush = 0.0
 
@@ -85,9 +88,9 @@ class PredictionLog:
 
     @property
     def stats(self) -> dict[str, float]:
-        """Counters for ``/metrics``: records appended and logged, segments written, WAL bytes and fsyncs,
-        WAL files recovered, files waiting for conversion, and the epoch time in seconds of the last
-        completed conversion (``last_flush_time``, 0 before the first)."""
+        """Counters for ``/metrics``: predictions (rows) appended and logged, segments written, WAL bytes
+        and fsyncs, WAL files recovered, files waiting for conversion, and the epoch time in seconds of
+        the last completed conversion (``last_flush_time``, 0 before the first)."""
         return {
             **self._counts,
             "wal_files_unconverted": len(self._unconverted),
@@ -117,34 +120,33 @@ class PredictionLog:
         with self._lock:
             self._state = "running"
 
-    def append(self, records: Sequence[PredictionRecord]) -> None:
-        """Hand records over to the background thread: no I/O, a few microseconds; safe from any thread."""
-        if not all(type(record) is PredictionRecord for record in records):
-            raise _not_records(records)
+    def append(self, batch: PredictionBatch | Sequence[PredictionBatch]) -> None:
+        """Hand a batch (or a sequence of them) over to the background thread: no I/O, a microsecond
+        or two whatever the batch's size; safe from any thread."""
+        blocks = _blocks(batch)
         with self._lock:
             if self._state in ("closing", "closed"):
                 raise self._closed()
-            self._pending.extend(records)
-            self._counts["records_appended"] += len(records)
+            self._pending.extend(blocks)
+            self._counts["predictions_appended"] += sum(b.rows for b in blocks)
 
-    async def append_durable(self, records: Sequence[PredictionRecord]) -> None:
-        """Append, and in durable mode return only once the records are fsynced in the WAL.
+    async def append_durable(self, batch: PredictionBatch | Sequence[PredictionBatch]) -> None:
+        """Append, and in durable mode return only once the batch is fsynced in the WAL.
 
         Everyone waiting while an fsync runs shares the next one (group commit). In non-durable mode
-        this is :meth:`append`. An I/O error of the WAL is raised here (the records are still kept).
+        this is :meth:`append`. An I/O error of the WAL is raised here (the batch is still kept).
         """
         if not self._durable:
-            self.append(records)
+            self.append(batch)
             return
-        if not all(type(record) is PredictionRecord for record in records):
-            raise _not_records(records)
+        blocks = _blocks(batch)
         loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
         with self._lock:
             if self._state != "running":
                 raise self._not_running()
-            self._pending.extend(records)
-            self._counts["records_appended"] += len(records)
+            self._pending.extend(blocks)
+            self._counts["predictions_appended"] += sum(b.rows for b in blocks)
             self._waiters.append((loop, done))
         self._wake.set()
         await done
@@ -152,7 +154,7 @@ class PredictionLog:
     def flush(self) -> None:
         """Block until everything appended so far is in Parquet segments (tests, shutdown).
 
-        Raises the error of a failed segment write; the records stay in the WAL and are retried.
+        Raises the error of a failed segment write; the batches stay in the WAL and are retried.
         """
         done: Future[None] = Future()
         with self._lock:
@@ -202,12 +204,12 @@ class PredictionLog:
             self._wake.wait(WRITE_INTERVAL)
             self._wake.clear()
             with self._lock:
-                batch, self._pending = self._pending, []
+                blocks, self._pending = self._pending, []
                 waiters, self._waiters = self._waiters, []
                 flushes, self._flushes = self._flushes, []
                 stopping = self._state == "closing"
             try:
-                self._write(batch, waiters)
+                self._write(blocks, waiters)
                 if flushes or stopping or time.monotonic() >= deadline:
                     self._rotate(flushes, stopping=stopping)
                     deadline = time.monotonic() + self._flush_interval
@@ -217,31 +219,33 @@ class PredictionLog:
                 _settle_all(flushes, exc)
         self._jobs.put(None)
 
-    def _write(self, batch: list[PredictionRecord], waiters: list[_Waiter]) -> None:
-        """Write one frame of ``batch`` (fsynced in durable mode), then release the waiters."""
+    def _write(self, appended: list[Block], waiters: list[_Waiter]) -> None:
+        """Write the appended blocks, merged, as one frame (fsynced in durable mode), then release the
+        waiters."""
         error: BaseException | None = None
         wal = self._wal
         assert wal is not None
-        if batch:
-            # Kept in memory first: even if the WAL cannot be written, the records reach the segments.
-            wal.records.extend(batch)
+        if appended:
+            blocks = merge(appended)
+            # Kept in memory first: even if the WAL cannot be written, the blocks reach the segments.
+            wal.blocks.extend(blocks)
             try:
-                data = frame(encode_records(batch))
+                data = frame(encode_blocks(blocks))
                 wal.write(data)
                 self._counts["wal_bytes"] += len(data)
                 if self._durable:
                     wal.sync()
                     self._counts["wal_fsyncs"] += 1
             except Exception as exc:
-                log.exception("could not write %d predictions to the WAL %s", len(batch), wal.path)
+                log.exception("could not write %d blocks to the WAL %s", len(blocks), wal.path)
                 error = exc
         _release(waiters, error)
 
     def _rotate(self, flushes: list[Future[None]], *, stopping: bool) -> None:
-        """Close the current file (if it holds records, or at shutdown) and queue it for conversion."""
+        """Close the current file (if it holds blocks, or at shutdown) and queue it for conversion."""
         wal = self._wal
         assert wal is not None
-        if not wal.records and not stopping:
+        if not wal.blocks and not stopping:
             if flushes:
                 self._jobs.put((None, flushes))
             return
@@ -286,11 +290,11 @@ class PredictionLog:
         return None
 
     def _convert(self, wal: WalFile) -> None:
-        """Write a file's records as segments (idempotent: deterministic keys), then delete the file."""
-        for key, data in prediction_segments(wal.records, wal.stem):
+        """Write a file's blocks as segments (idempotent: deterministic keys), then delete the file."""
+        for key, data in prediction_segments(wal.blocks, wal.stem):
             self._artifacts.put_key(key, data, overwrite=True)
             self._counts["segments_written"] += 1
-        self._counts["records_logged"] += len(wal.records)
+        self._counts["predictions_logged"] += sum(block.rows for block in wal.blocks)
         wal.remove()
 
     # -- recovery -------------------------------------------------------------------------------------
@@ -331,7 +335,7 @@ def _settle_all(futures: Sequence[Future[None] | asyncio.Future[None]], error: B
 
 
 def _log_recovery(wal: WalFile, contents: WalContents) -> None:
-    log.info("recovered %d predictions (%d frames) from %s", len(contents.records), contents.frames, wal.path)
+    log.info("recovered %d predictions (%d frames) from %s", contents.rows, contents.frames, wal.path)
     if contents.cut_at is not None:
         log.warning(
             "cut %d bytes of %s at offset %d (%s): a write torn by a crash; the %d complete frames before it "
@@ -344,9 +348,25 @@ def _log_recovery(wal: WalFile, contents: WalContents) -> None:
         )
 
 
-def _not_records(records: Sequence[object]) -> ValidationFailed:
-    wrong = next(type(r).__name__ for r in records if type(r) is not PredictionRecord)
-    return ValidationFailed(f"PredictionLog takes PredictionRecord objects, got a {wrong}", field="records")
+def _blocks(batch: PredictionBatch | Sequence[PredictionBatch]) -> list[Block]:
+    """The blocks of an append's batches, checked to be PredictionBatch objects (they checked their
+    fields)."""
+    if type(batch) is PredictionBatch:
+        return [Block.of(batch)]
+    if isinstance(batch, (list, tuple)) and all(type(b) is PredictionBatch for b in batch):
+        return [Block.of(b) for b in batch]
+    raise _not_batches(batch)
+
+
+def _not_batches(batch: object) -> ValidationFailed:
+    wrong = type(batch).__name__
+    if isinstance(batch, (list, tuple)):
+        wrong = next(type(b).__name__ for b in batch if type(b) is not PredictionBatch)
+    return ValidationFailed(
+        f"PredictionLog takes a PredictionBatch or a list of them, got a {wrong}",
+        field="batch",
+        hint="build one PredictionBatch per request from its arrays",
+    )
 
 
 def _check_nothing_pending(owner: PredictionLog, pending: int) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 from tendml.core.errors import NotFound
 from tendml.core.ids import new_ids
 from tendml.entities.serving import ServeOptions
-from tendml.logs import LabelLog, LogReader, PredictionLog, PredictionRecord
+from tendml.logs import LabelLog, LogReader, PredictionBatch, PredictionLog
 from tendml.registry import ModelRef
 from tendml.serving.metrics import ServingMetrics
 from tendml.serving.models import ModelSet
@@ -152,13 +152,13 @@ class InferenceService:
     ) -> None:
         if self.log is None:
             return
-        records = _records(arm, arm_name, ids, inputs, predictions, proba, seconds * 1000.0)
+        batch = _batch(arm, arm_name, ids, inputs, predictions, proba, seconds * 1000.0)
         if arm_name != "shadow":
             self._remember(ids, arm.version.model)
         if self.log.durable:
-            await self.log.append_durable(records)
+            await self.log.append_durable(batch)
         else:
-            self.log.append(records)
+            self.log.append(batch)
 
     def _remember(self, ids: list[str], model: str) -> None:
         recent = self.recent
@@ -190,7 +190,7 @@ def _column_key(inputs: Inputs, column: str | None) -> str | None:
     return str(inputs.columns[column][0])
 
 
-def _records(
+def _batch(
     arm: Arm,
     arm_name: str,
     ids: list[str],
@@ -198,38 +198,18 @@ def _records(
     predictions: np.ndarray,
     proba: np.ndarray | None,
     latency_ms: float,
-) -> list[PredictionRecord]:
-    now_us = time.time_ns() // 1000
-    if inputs.columns is not None:
-        names = list(inputs.columns)
-        rows = [
-            dict(zip(names, values, strict=True))
-            for values in zip(*(_plain(inputs.columns[n]) for n in names), strict=True)
-        ]
-    else:
-        assert inputs.tensor is not None
-        rows = [{"tensor": row} for row in inputs.tensor.tolist()]
-    outputs = predictions.tolist()
-    probabilities = proba.tolist() if proba is not None else [None] * len(ids)
+) -> PredictionBatch:
+    """The request's log entry: its arrays as they are, no work per row (the log's threads do the rest)."""
     version = arm.version
-    return [
-        PredictionRecord(
-            id=i,
-            time_us=now_us,
-            model=version.model,
-            version=version.version,
-            arm=arm_name,
-            inputs=row,
-            prediction=out,
-            probabilities=p,
-            latency_ms=latency_ms,
-        )
-        for i, row, out, p in zip(ids, rows, outputs, probabilities, strict=True)
-    ]
-
-
-def _plain(column: np.ndarray) -> list[Any]:
-    if column.dtype.kind == "M":
-        return [None if np.isnat(v) else str(v) for v in column]
-    values: list[Any] = column.tolist()
-    return values
+    return PredictionBatch(
+        ids=ids,
+        time_us=time.time_ns() // 1000,
+        model=version.model,
+        version=version.version,
+        arm=arm_name,
+        columns=inputs.columns,
+        tensor=inputs.tensor if inputs.columns is None else None,
+        predictions=predictions,
+        probabilities=proba,
+        latency_ms=latency_ms,
+    )

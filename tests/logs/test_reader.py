@@ -10,7 +10,7 @@ import pytest
 from tendml.artifacts import ArtifactStore
 from tendml.core.errors import ValidationFailed
 from tendml.logs import LabelLog, LogReader, PredictionLog
-from tests.logs.factories import DAY1, DAY2, churn, epoch_us, price
+from tests.logs.factories import DAY1, DAY2, churn, epoch_us, pid, price, replace
 
 
 @pytest.fixture
@@ -19,39 +19,39 @@ def logged(artifact_url: str, wal_dir: Path) -> ArtifactStore:
     store = ArtifactStore(artifact_url)
     log = PredictionLog(store, wal_dir)
     log.start()
-    log.append([churn(i, day=DAY1 if i < 6 else DAY2) for i in range(10)])
-    log.append([price(i) for i in range(3)])
+    log.append([churn(0, 6, day=DAY1), churn(6, 4, day=DAY2)])
+    log.append(price(0, 3))
     log.close()
     return store
 
 
 def test_labels_joined_and_existing_ids(logged: ArtifactStore) -> None:
     labels = LabelLog(logged)
-    first = labels.write("churn", [(churn(1).id, 1), (churn(2).id, 0)], time_us=epoch_us(DAY2))
+    first = labels.write("churn", [(pid(1), 1), (pid(2), 0)], time_us=epoch_us(DAY2))
     assert first.startswith("labels/model=churn/date=2024-03-02/") and first.endswith(".parquet")
-    labels.write("churn", [(churn(1).id, 1)], time_us=epoch_us(DAY2))  # the same label again
-    labels.write("churn", [(churn(7).id, 0), (churn(7).id, 1)])  # repeated within one write: the last wins
+    labels.write("churn", [(pid(1), 1)], time_us=epoch_us(DAY2))  # the same label again
+    labels.write("churn", [(pid(7), 0), (pid(7), 1)])  # repeated within one write: the last wins
     reader = LogReader(logged)
 
     latest = reader.labels("churn")
     assert sorted(zip(*latest.select(["prediction_id", "label"]).to_pydict().values(), strict=True)) == [
-        (churn(1).id, 1),
-        (churn(2).id, 0),
-        (churn(7).id, 1),
+        (pid(1), 1),
+        (pid(2), 0),
+        (pid(7), 1),
     ]
     joined = reader.joined("churn")
     assert joined.num_rows == 10
     by_id = dict(
         zip(joined.column("prediction_id").to_pylist(), joined.column("label").to_pylist(), strict=True)
     )
-    assert by_id == {churn(i).id: {1: 1, 2: 0, 7: 1}.get(i) for i in range(10)}
+    assert by_id == {pid(i): {1: 1, 2: 0, 7: 1}.get(i) for i in range(10)}
     window = reader.joined("churn", since=DAY2.replace(hour=0, minute=0), until=DAY2.replace(hour=1))
     assert sorted(window.column("label").to_pylist(), key=str) == [1, None, None, None]
 
     unknown = "f" * 32
-    ids = [churn(3).id, price(2).id, unknown]
-    assert reader.existing_ids("churn", ids) == {churn(3).id}
-    assert reader.existing_ids(None, ids) == {churn(3).id, price(2).id}
+    ids = [pid(3), price(2).ids[0], unknown]
+    assert reader.existing_ids("churn", ids) == {pid(3)}
+    assert reader.existing_ids(None, ids) == {pid(3), price(2).ids[0]}
     assert reader.existing_ids("churn", []) == set()
 
 
@@ -109,11 +109,10 @@ def test_bad_arguments_are_validation_errors(store: ArtifactStore) -> None:
 
 
 def test_any_model_name_is_one_partition(store: ArtifactStore, wal_dir: Path) -> None:
-    record = churn(1)
-    odd = type(record)(**{**{n: getattr(record, n) for n in type(record).__slots__}, "model": "team/a b"})
+    odd = replace(churn(1), model="team/a b")
     log = PredictionLog(store, wal_dir)
     log.start()
-    log.append([odd])
+    log.append(odd)
     log.close()
     assert store.list_keys("predictions/")[0].startswith("predictions/model=team%2Fa%20b/date=2024-03-01/")
     assert LogReader(store).predictions("team/a b").column("model").to_pylist() == ["team/a b"]

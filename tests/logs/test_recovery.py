@@ -14,9 +14,7 @@ import pytest
 
 from tendml.artifacts import ArtifactStore
 from tendml.logs import LogReader, PredictionLog
-from tendml.logs.records import encode_records
-from tendml.logs.wal import frame
-from tests.logs.factories import churn
+from tests.logs.factories import churn, frame_of, pid
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,7 +23,7 @@ WRITER = """
 import asyncio, sys
 from tendml.artifacts import ArtifactStore
 from tendml.logs import PredictionLog
-from tests.logs.factories import churn
+from tests.logs.factories import churn, pid
 
 async def main() -> None:
     log = PredictionLog(ArtifactStore(sys.argv[1]), sys.argv[2], durable=True, flush_interval=0.05)
@@ -33,9 +31,9 @@ async def main() -> None:
     print("started", flush=True)
     i = 0
     while True:
-        record = churn(i)
-        await log.append_durable([record])
-        print(record.id, flush=True)
+        batch = churn(i)
+        await log.append_durable(batch)
+        print(batch.ids[0], flush=True)
         i += 1
 
 asyncio.run(main())
@@ -81,8 +79,8 @@ def test_kill_9_loses_no_acknowledged_prediction(tmp_path: Path) -> None:
 def test_recovery_keeps_complete_frames_and_cuts_a_bad_tail(
     store: ArtifactStore, wal_dir: Path, damage: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    frames = [frame(encode_records([churn(0), churn(1)])), frame(encode_records([churn(2)]))]
-    last = frame(encode_records([churn(3)]))
+    frames = [frame_of([churn(0), churn(1)]), frame_of([churn(2)])]
+    last = frame_of([churn(3)])
     last = last[:-7] if damage == "truncated" else last[:-2] + b"!]"
     wal_dir.mkdir()
     (wal_dir / "0123456789abcdef0123456789abcdef.wal").write_bytes(b"".join(frames) + last)
@@ -92,7 +90,7 @@ def test_recovery_keeps_complete_frames_and_cuts_a_bad_tail(
     log.start()
     log.close()
     ids = LogReader(store).predictions("churn").column("prediction_id").to_pylist()
-    assert sorted(ids) == [churn(i).id for i in range(3)]
+    assert sorted(ids) == [pid(i) for i in range(3)]
     messages = [r.getMessage() for r in caplog.records if r.name == "tendml.logs"]
     assert any("recovered 3 predictions (2 frames)" in m for m in messages), messages
     problem = "torn frame" if damage == "truncated" else "bad checksum"
@@ -103,7 +101,7 @@ def test_recovery_keeps_complete_frames_and_cuts_a_bad_tail(
 def test_a_wal_of_a_live_process_is_not_recovered(store: ArtifactStore, wal_dir: Path) -> None:
     first = PredictionLog(store, wal_dir, flush_interval=60)
     first.start()
-    first.append([churn(1)])
+    first.append(churn(1))
     _wait_for_a_frame(wal_dir)
     second = PredictionLog(store, wal_dir, flush_interval=60)
     second.start()  # the first log's file is locked: left alone

@@ -9,38 +9,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
 from tendml.artifacts import ArtifactStore
 from tendml.core.errors import Conflict, ValidationFailed
-from tendml.logs import LogReader, PredictionLog, PredictionRecord
+from tendml.logs import LogReader, PredictionBatch, PredictionLog
+from tendml.logs.block import Block, merge
+from tendml.logs.segments import predictions_table
 from tendml.logs.wal import parse_frames
-from tests.logs.factories import DAY1, DAY2, churn, price
+from tests.logs.factories import DAY1, DAY2, churn, expected_rows, frame_of, odd_batches, pid, price, replace
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _as_rows(records: list[PredictionRecord]) -> list[dict[str, Any]]:
-    """Records as the reader returns them (time in µs, inputs with every column of the model)."""
-    columns = list(dict.fromkeys(name for r in records for name in r.inputs))
-    return sorted(
-        (
-            {
-                "prediction_id": r.id,
-                "time_us": r.time_us,
-                "model": r.model,
-                "version": r.version,
-                "arm": r.arm,
-                "inputs": {name: r.inputs.get(name) for name in columns},
-                "prediction": r.prediction,
-                "probabilities": r.probabilities,
-                "latency_ms": r.latency_ms,
-            }
-            for r in records
-        ),
-        key=lambda row: row["prediction_id"],
-    )
 
 
 def _read_rows(table: pa.Table) -> list[dict[str, Any]]:
@@ -59,18 +40,18 @@ def test_round_trip_two_models_two_days(artifact_url: str, wal_dir: Path) -> Non
     store = ArtifactStore(artifact_url)
     log = PredictionLog(store, wal_dir, flush_interval=60)
     log.start()
-    churns = [churn(i, day=DAY1 if i < 30 else DAY2) for i in range(60)]
-    prices = [price(i) for i in range(25)]
-    for start in range(0, 63, 7):  # batches of up to 7 rows, the two models interleaved
-        log.append(churns[start : start + 7])
-        log.append(prices[start // 7 * 3 : start // 7 * 3 + 3])
-    assert log.stats["records_appended"] == 85
+    churns = [churn(start, min(7, 60 - start), day=DAY1 if start < 28 else DAY2) for start in range(0, 60, 7)]
+    prices = [price(start, min(3, 25 - start)) for start in range(0, 25, 3)]
+    for c, p in zip(churns, prices, strict=True):  # the two models interleaved
+        log.append(c)
+        log.append([p])
+    assert log.stats["predictions_appended"] == 85
     log.flush()
 
     reader = LogReader(store)
     table = reader.predictions("churn")
-    assert _read_rows(table) == _as_rows(churns)
-    assert _read_rows(reader.predictions("price")) == _as_rows(prices)
+    assert _read_rows(table) == expected_rows(churns)
+    assert _read_rows(reader.predictions("price")) == expected_rows(prices)
     schema = table.schema
     assert schema.field("time").type == pa.timestamp("us", tz="UTC")
     assert schema.field("version").type == pa.int32()
@@ -89,15 +70,15 @@ def test_round_trip_two_models_two_days(artifact_url: str, wal_dir: Path) -> Non
         "predictions/model=churn/date=2024-03-02",
         "predictions/model=price/date=2024-03-02",
     }
-    assert log.stats["records_logged"] == log.stats["records_appended"] == 85
+    assert log.stats["predictions_logged"] == log.stats["predictions_appended"] == 85
     log.close()
     assert _wal_files(wal_dir) == []
 
 
 def test_versions_with_different_inputs_read_together(store: ArtifactStore, started: PredictionLog) -> None:
-    started.append([churn(1, version=1, age=30), churn(2, version=1, age=31)])
+    started.append(churn(1, 2, version=1, age=[30, 31]))
     started.flush()
-    started.append([churn(3, version=2, age=32, city="Oslo"), churn(4, version=2, city="Rome")])
+    started.append([churn(3, version=2, age=[32], city=["Oslo"]), churn(4, version=2, city=["Rome"])])
     started.flush()
     table = LogReader(store).predictions("churn", columns=["prediction_id", "version", "inputs"])
     assert table.column_names == ["prediction_id", "version", "inputs"]
@@ -111,9 +92,9 @@ def test_versions_with_different_inputs_read_together(store: ArtifactStore, star
 
 
 def test_mixed_types_are_stored_as_text(store: ArtifactStore, started: PredictionLog) -> None:
-    a = churn(1, x=1)
-    b = churn(2, x="two")
-    started.append([a, PredictionRecord(**{**_fields(b), "prediction": "yes"})])
+    a = churn(1, x=[1])
+    b = replace(churn(2, x=np.array(["two"], dtype=object)), predictions=np.array(["yes"], dtype=object))
+    started.append([a, b])
     started.flush()
     table = LogReader(store).predictions("churn")
     assert table.schema.field("prediction").type == pa.string()
@@ -121,18 +102,50 @@ def test_mixed_types_are_stored_as_text(store: ArtifactStore, started: Predictio
     assert sorted(row["x"] for row in table.column("inputs").to_pylist()) == ["1", "two"]
 
 
-def _fields(record: PredictionRecord) -> dict[str, Any]:
-    return {name: getattr(record, name) for name in PredictionRecord.__slots__}
+def test_numbers_of_two_types_widen_and_tensors_are_lists(
+    store: ArtifactStore, started: PredictionLog
+) -> None:
+    ints = churn(1, 2, x=np.array([1, 2], dtype=np.int32))
+    floats = churn(
+        3, 2, x=np.array([0.5, np.nan]), when=np.array(["2024-03-01", "NaT"], dtype="datetime64[us]")
+    )
+    tensor = replace(churn(5, 2), columns=None, tensor=np.arange(8, dtype=np.int64).reshape(2, 2, 2))
+    started.append(
+        [ints, floats, replace(churn(7), probabilities=None, predictions=np.array([[1.5, 2.5]])), tensor]
+    )
+    started.flush()
+    table = LogReader(store).predictions("churn")
+    inputs = table.schema.field("inputs").type
+    assert inputs.field("x").type == pa.float64() and inputs.field("tensor").type == pa.list_(pa.float64())
+    assert inputs.field("when").type == pa.timestamp("us")
+    by_id = {row["prediction_id"]: row for row in table.to_pylist()}
+    assert [by_id[pid(i)]["inputs"]["x"] for i in (1, 2, 3, 4, 5)] == [1.0, 2.0, 0.5, None, None]
+    assert by_id[pid(3)]["inputs"]["when"] == datetime(2024, 3, 1)
+    assert by_id[pid(6)]["inputs"]["tensor"] == [4.0, 5.0, 6.0, 7.0]
+    assert by_id[pid(7)]["prediction"] == "[1.5,2.5]" and by_id[pid(7)]["probabilities"] is None
+    assert by_id[pid(1)]["prediction"] == "1"  # a column of ints and lists: text
+
+
+def test_segments_from_the_wal_equal_segments_from_memory() -> None:
+    """Recovery (blocks decoded from the WAL) writes the same tables as the normal path."""
+    batches = odd_batches()
+    decoded = parse_frames(frame_of(batches)).blocks
+    from_wal, from_memory = (
+        predictions_table(decoded),
+        predictions_table(merge([Block.of(b) for b in batches])),
+    )
+    assert from_wal.schema == from_memory.schema
+    assert from_wal.to_pylist() == from_memory.to_pylist()
 
 
 def test_window_reads_only_the_day_partitions_it_needs(store: ArtifactStore, started: PredictionLog) -> None:
-    started.append([churn(i, day=DAY1) for i in range(5)] + [churn(i, day=DAY2) for i in range(5, 8)])
+    started.append([churn(0, 5, day=DAY1), churn(5, 3, day=DAY2)])
     started.flush()
     # A file that DuckDB cannot read, in a day outside the window: it must never be opened.
     store.put_key("predictions/model=churn/date=2024-02-01/broken.parquet", b"not parquet")
     reader = LogReader(store)
     window = reader.predictions("churn", since=DAY2.replace(minute=0), until=DAY2.replace(hour=1))
-    assert sorted(window.column("prediction_id").to_pylist()) == [f"{i:032x}" for i in range(5, 8)]
+    assert sorted(window.column("prediction_id").to_pylist()) == [pid(i) for i in range(5, 8)]
     naive = reader.predictions("churn", since=DAY1.replace(tzinfo=None, minute=0), until=DAY2)
     assert naive.num_rows == 5
     with pytest.raises(Exception, match=r"(?i)parquet|magic"):
@@ -153,10 +166,10 @@ def test_durable_append_returns_after_fsync(store: ArtifactStore, wal_dir: Path,
     assert log.durable
 
     async def one() -> None:
-        await log.append_durable([churn(7)])
+        await log.append_durable(churn(7))
         (wal,) = _wal_files(wal_dir)
         on_disk = wal.stat().st_size
-        assert [r.id for r in parse_frames(wal.read_bytes()).records] == [churn(7).id]
+        assert [b.ids for b in parse_frames(wal.read_bytes()).blocks] == [churn(7).ids]
         assert synced == [on_disk]  # one fsync, after the whole frame was written
 
     asyncio.run(one())
@@ -182,7 +195,7 @@ def test_group_commit_shares_fsyncs(store: ArtifactStore, wal_dir: Path, monkeyp
     async def many(n: int) -> None:
         async def one(i: int) -> None:
             await asyncio.sleep(0.0001 * (i % 10))
-            await log.append_durable([churn(i)])
+            await log.append_durable(churn(i))
 
         await asyncio.gather(*(one(i) for i in range(n)))
 
@@ -191,24 +204,24 @@ def test_group_commit_shares_fsyncs(store: ArtifactStore, wal_dir: Path, monkeyp
     assert 1 <= fsyncs <= 30, fsyncs
     assert log.stats["wal_fsyncs"] == fsyncs
     (wal,) = _wal_files(wal_dir)
-    assert len(parse_frames(wal.read_bytes()).records) == 300
+    assert parse_frames(wal.read_bytes()).rows == 300
     log.close()
 
 
 def test_non_durable_mode_writes_the_wal_within_milliseconds(started: PredictionLog, wal_dir: Path) -> None:
-    started.append([churn(1)])
+    started.append(churn(1))
     asyncio.run(started.append_durable([churn(2)]))  # not durable: the same as append
     (wal,) = _wal_files(wal_dir)
     deadline = time.monotonic() + 2
-    while len(parse_frames(wal.read_bytes()).records) < 2 and time.monotonic() < deadline:
+    while parse_frames(wal.read_bytes()).rows < 2 and time.monotonic() < deadline:
         time.sleep(0.005)
-    assert len(parse_frames(wal.read_bytes()).records) == 2
+    assert parse_frames(wal.read_bytes()).rows == 2
 
 
 def test_rotates_and_converts_every_flush_interval(store: ArtifactStore, wal_dir: Path) -> None:
     log = PredictionLog(store, wal_dir, flush_interval=0.1)
     log.start()
-    log.append([churn(1), churn(2)])
+    log.append(churn(1, 2))
     deadline = time.monotonic() + 5
     while not store.list_keys("predictions/") and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -224,9 +237,11 @@ def test_lifecycle_errors(store: ArtifactStore, wal_dir: Path) -> None:
     with pytest.raises(Conflict, match="not started"):
         log.flush()
     with pytest.raises(Conflict, match="not started"):
-        asyncio.run(PredictionLog(store, wal_dir, durable=True).append_durable([churn(1)]))
-    with pytest.raises(ValidationFailed, match="PredictionRecord"):
+        asyncio.run(PredictionLog(store, wal_dir, durable=True).append_durable(churn(1)))
+    with pytest.raises(ValidationFailed, match="PredictionBatch"):
         log.append([{"id": "x"}])  # type: ignore[list-item]
+    with pytest.raises(ValidationFailed, match="PredictionBatch"):
+        log.append({"id": "x"})  # type: ignore[arg-type]
     with pytest.raises(ValidationFailed, match="flush_interval"):
         PredictionLog(store, wal_dir, flush_interval=0)
     log.start()
@@ -235,17 +250,46 @@ def test_lifecycle_errors(store: ArtifactStore, wal_dir: Path) -> None:
     log.close()
     log.close()  # idempotent
     with pytest.raises(Conflict, match="closed"):
-        log.append([churn(1)])
+        log.append(churn(1))
     unstarted = PredictionLog(store, wal_dir)
-    unstarted.append([churn(1)])
+    unstarted.append(churn(1))
     with pytest.raises(Conflict, match="never started"):
         unstarted.close()
 
 
-def test_records_are_checked_when_made() -> None:
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("ids", ["a" * 32, 1]),
+        ("ids", "a" * 32),
+        ("time_us", 1.5),
+        ("time_us", -1),
+        ("model", ""),
+        ("version", "1"),
+        ("version", 2**31),
+        ("arm", None),
+        ("latency_ms", "1"),
+        ("predictions", np.array([0, 1, 2])),
+        ("predictions", [0, 1]),
+        ("probabilities", np.array([[1, 0], [0, 1]])),
+        ("probabilities", np.zeros(2)),
+        ("tensor", np.zeros((2, 3))),  # and columns
+        ("columns", {"x": np.zeros(3)}),
+        ("columns", {"x": np.zeros((2, 1))}),
+        ("columns", {"x": [1.0, 2.0]}),
+        ("columns", {1: np.zeros(2)}),
+        ("columns", {"x": np.zeros(2, dtype=complex)}),
+        ("columns", [np.zeros(2)]),
+    ],
+)
+def test_batches_are_checked_when_made(field: str, value: Any) -> None:
     with pytest.raises(ValidationFailed) as info:
-        PredictionRecord("a" * 32, 1, "m", "1", "champion", {}, 0, None, 1.0)  # type: ignore[arg-type]
-    assert info.value.field == "version"
-    with pytest.raises(ValidationFailed) as info:
-        PredictionRecord("a" * 32, 1, "", 1, "champion", {}, 0, None, 1.0)
-    assert info.value.field == "model"
+        replace(churn(0, 2), **{field: value})
+    assert info.value.field == field
+    assert f"PredictionBatch.{field} must be" in info.value.message
+
+
+def test_a_tensor_batch_and_an_empty_one_are_valid() -> None:
+    batch = replace(churn(0, 2), columns=None, tensor=np.zeros((2, 3)))
+    assert batch.rows == 2
+    assert PredictionBatch([], 0, "m", 1, "champion", {}, None, np.zeros(0), np.zeros((0, 2)), 0.0).rows == 0
