@@ -1,4 +1,14 @@
-"""The hot path: a request's batch costs microseconds on the caller's thread and the background keeps up."""
+"""The hot path: a request's batch costs microseconds on the caller's thread and the background keeps up.
+
+Measured on the 2-CPU development machine (20 float columns, probabilities of 2 classes), CPU time:
+
+=========  ==========================  ==========================================
+rows       caller (build + append)     background (WAL + segments), per 1,000 rows
+=========  ==========================  ==========================================
+1          11-20 us (records: 10-20)   4-7 ms (records: 6-10 ms)
+100        19-40 us (records: 360-880)  1.1-2.2 ms (records: 7-10 ms)
+=========  ==========================  ==========================================
+"""
 
 from __future__ import annotations
 
@@ -44,7 +54,7 @@ def test_a_request_costs_microseconds_and_the_background_keeps_up(
     print(
         f"\n{rows} rows: caller {per_request_us:.1f} us CPU/request; background {per_1000_rows_ms:.2f} ms CPU/1000 rows"
     )
-    # Generous bounds for a shared CI machine; see the measurements in the module's docstring.
+    # Generous bounds for a shared CI machine: see the measurements in the module's docstring.
     assert per_request_us < 60
     assert per_1000_rows_ms < (50 if rows == 1 else 10)
     assert LogReader(store).count("bench") == requests * rows
