@@ -32,6 +32,10 @@ def serve(
     flush_interval: Annotated[float, typer.Option(help="Seconds between prediction-log segments.")] = 1.0,
     max_body_bytes: Annotated[int, typer.Option(min=1)] = 16 * 1024 * 1024,
     model_threads: Annotated[int, typer.Option(min=1, help="Native threads per predict call.")] = 1,
+    inline_us: Annotated[
+        int,
+        typer.Option(min=0, help="Score lone requests on the event loop if that takes at most this."),
+    ] = 5000,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
 ) -> None:
     """Serve registered models over v2 (KServe/Triton), MLflow's /invocations and /models/NAME/predict."""
@@ -51,6 +55,7 @@ def serve(
             flush_interval=flush_interval,
             max_body_bytes=max_body_bytes,
             model_threads=model_threads,
+            inline_us=inline_us,
         ).check()
     except TendmlError as exc:
         err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)

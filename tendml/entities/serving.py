@@ -29,6 +29,8 @@ class ServeOptions(Record):
         max_body_bytes: largest request body accepted (413 beyond).
         max_rows: most rows in one request (413 beyond).
         model_threads: native threads (OpenMP, BLAS) a model may use per predict call.
+        inline_us: a lone request to an idle model whose lone requests take at most this long is
+            scored on the event loop's thread, saving the hand-over to the model's thread (0: never).
     """
 
     max_batch_rows: int = 256
@@ -40,13 +42,14 @@ class ServeOptions(Record):
     max_body_bytes: int = 16 * 1024 * 1024
     max_rows: int = 100_000
     model_threads: int = 1
+    inline_us: int = 5000
 
     def check(self) -> ServeOptions:
         """Return self, or raise ValidationFailed naming the bad option."""
         for name in ("max_batch_rows", "max_body_bytes", "max_rows", "model_threads"):
             if getattr(self, name) < 1:
                 raise ValidationFailed(f"{name} must be at least 1", field=name)
-        for name in ("max_wait_us",):
+        for name in ("max_wait_us", "inline_us"):
             if getattr(self, name) < 0:
                 raise ValidationFailed(f"{name} must not be negative", field=name)
         for name in ("flush_interval", "refresh_interval"):

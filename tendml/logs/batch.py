@@ -1,14 +1,15 @@
-"""The predictions of one request as columns: what the inference server hands to the log.
+"""The predictions of a request, or of requests scored together, as columns: what the inference
+server hands to the log.
 
-A batch holds the request's NumPy arrays as they are (no row objects), and is checked when it is made
-with a few checks per batch and per column, never per row, so building one costs microseconds. The
+A batch holds the NumPy arrays as they are (no row objects), and is checked when it is made with a
+few checks per batch, per request and per column, never per row, so building one costs microseconds. The
 columns of a small batch that share one numeric dtype are also packed then into one array, by the same
 pass that checks them (the log keeps that array rather than one per column: see ``block.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 
@@ -28,7 +29,9 @@ _NUMBERS = frozenset("biuf")
 
 @dataclass(frozen=True, slots=True, eq=False)
 class PredictionBatch:
-    """The predictions of one request: one id per row, the inputs as columns, one time and latency.
+    """The predictions of one request (one time, arm and latency), or of several requests that one model
+    version scored together (``counts`` rows each, and one time, arm and latency each), with one id per
+    row and the inputs as columns.
 
     ``columns`` maps input names to 1-D arrays of one value a row (float, int, bool, datetime64, or
     object arrays of str or bytes); a tensor input is ``tensor`` instead, an array ``(rows, ...)``; both
@@ -40,6 +43,9 @@ class PredictionBatch:
     to the arrays: do not change them once logged. Batches compare by identity (arrays have no single
     truth value).
 
+    The inference server logs one batch per ``predict`` call: ``counts`` the rows of each request in it,
+    ``time_us``, ``arm`` and ``latency_ms`` then sequences with one value per request.
+
     >>> batch = PredictionBatch(["0" * 32, "1" * 32], 1_700_000_000_000_000, "churn", 3, "champion",
     ...                         {"age": np.array([41, 37])}, None, np.array([1, 0]), None, 1.25)
     >>> batch.rows, batch.model
@@ -49,18 +55,26 @@ class PredictionBatch:
     ... except ValidationFailed as exc:
     ...     print(exc.field)
     predictions
+    >>> scored = PredictionBatch(["a" * 32, "b" * 32, "c" * 32], [5, 5], "churn", 3, ["champion", "shadow"],
+    ...                          {"age": np.array([41, 37, 29])}, None, np.array([1, 0, 1]), None, [1.5, 2.0],
+    ...                          counts=[1, 2])
+    >>> scored.rows, scored.requests
+    (3, 2)
     """
 
     ids: Sequence[str]
-    time_us: int
+    time_us: int | Sequence[int]
     model: str
     version: int
-    arm: str
+    arm: str | Sequence[str]
     columns: Mapping[str, np.ndarray] | None
     tensor: np.ndarray | None
     predictions: np.ndarray
     probabilities: np.ndarray | None
-    latency_ms: float
+    latency_ms: float | Sequence[float]
+    #: Rows of each request when the batch holds several (then ``time_us``, ``arm`` and ``latency_ms``
+    #: hold one value per request); None for one request.
+    counts: Sequence[int] | None = None
     #: The columns as one array ``(columns, rows)`` when they share a numeric dtype (small batches).
     packed: np.ndarray | None = field(default=None, init=False, repr=False)
 
@@ -70,14 +84,11 @@ class PredictionBatch:
         rows = len(ids) if type(ids) in (list, tuple) else -1
         if not (
             (rows == 0 or set(map(type, ids)) == {str})
-            and isinstance(self.time_us, int)
-            and 0 <= self.time_us < _TIME_LIMIT
+            and (_is_one_request(self) if self.counts is None else _are_requests(self, rows))
             and type(self.model) is str
             and self.model
             and isinstance(self.version, int)
             and 0 <= self.version < _VERSION_LIMIT
-            and type(self.arm) is str
-            and isinstance(self.latency_ms, (float, int))
             and _is_rows(self.predictions, rows, 1, 32)
             and (self.probabilities is None or _is_proba(self.probabilities, rows))
             and (self.tensor is None or (self.columns is None and _is_rows(self.tensor, rows, 1, 32)))
@@ -96,6 +107,44 @@ class PredictionBatch:
     def rows(self) -> int:
         """The number of predictions."""
         return len(self.ids)
+
+    @property
+    def requests(self) -> int:
+        """The number of requests whose predictions these are."""
+        return 1 if self.counts is None else len(self.counts)
+
+
+def _is_one_request(batch: PredictionBatch) -> bool:
+    time_us = batch.time_us
+    return (
+        isinstance(time_us, int)
+        and 0 <= time_us < _TIME_LIMIT
+        and type(batch.arm) is str
+        and isinstance(batch.latency_ms, (float, int))
+    )
+
+
+def _are_requests(batch: PredictionBatch, rows: int) -> bool:
+    counts, time_us, arm, latency = batch.counts, batch.time_us, batch.arm, batch.latency_ms
+    if not (
+        isinstance(counts, (list, tuple))
+        and isinstance(time_us, (list, tuple))
+        and isinstance(arm, (list, tuple))
+        and isinstance(latency, (list, tuple))
+        and len(counts) > 0
+    ):
+        return False
+    return (
+        len(time_us) == len(arm) == len(latency) == len(counts)
+        and set(map(type, counts)) == {int}
+        and min(counts) >= 0
+        and sum(counts) == rows
+        and set(map(type, time_us)) == {int}
+        and min(time_us) >= 0
+        and max(time_us) < _TIME_LIMIT
+        and set(map(type, arm)) == {str}
+        and set(map(type, latency)) <= {float, int}
+    )
 
 
 def _is_rows(array: object, rows: int, least: int, most: int) -> bool:
@@ -162,17 +211,10 @@ def _checks(batch: PredictionBatch) -> list[tuple[str, str, bool]]:
     kinds = "".join(sorted(COLUMN_KINDS))
     return [
         ("ids", "a list of prediction ids (str)", rows >= 0 and all(type(i) is str for i in ids)),
-        ("time_us", "an int of epoch microseconds (UTC)", isinstance(batch.time_us, int)),
-        (
-            "time_us",
-            "after 1970 and before 10000",
-            isinstance(batch.time_us, int) and 0 <= batch.time_us < _TIME_LIMIT,
-        ),
+        *(_request_checks(batch) if batch.counts is None else _requests_checks(batch, rows)),
         ("model", "a non-empty model name", type(batch.model) is str and bool(batch.model)),
         ("version", "an int", isinstance(version, int)),
         ("version", f"in [0, {_VERSION_LIMIT})", isinstance(version, int) and 0 <= version < _VERSION_LIMIT),
-        ("arm", "a string such as 'champion' or 'shadow'", type(batch.arm) is str),
-        ("latency_ms", "a float number of milliseconds", isinstance(batch.latency_ms, (float, int))),
         ("predictions", f"an array of {rows} rows", _is_rows(batch.predictions, rows, 1, 32)),
         (
             "probabilities",
@@ -187,6 +229,43 @@ def _checks(batch: PredictionBatch) -> list[tuple[str, str, bool]]:
             columns is None or _are_columns(columns, rows),
         ),
     ]
+
+
+def _request_checks(batch: PredictionBatch) -> list[tuple[str, str, bool]]:
+    time_us = batch.time_us
+    return [
+        ("time_us", "an int of epoch microseconds (UTC)", isinstance(time_us, int)),
+        ("time_us", "after 1970 and before 10000", isinstance(time_us, int) and 0 <= time_us < _TIME_LIMIT),
+        ("arm", "a string such as 'champion' or 'shadow'", type(batch.arm) is str),
+        ("latency_ms", "a float number of milliseconds", isinstance(batch.latency_ms, (float, int))),
+    ]
+
+
+def _requests_checks(batch: PredictionBatch, rows: int) -> list[tuple[str, str, bool]]:
+    counts = batch.counts
+    n = len(counts) if isinstance(counts, (list, tuple)) else -1
+    counts_ok = isinstance(counts, (list, tuple)) and n > 0 and all(type(c) is int and c >= 0 for c in counts)
+    checks = [
+        (
+            "counts",
+            f"a non-empty list of the rows (int) of each request, summing to {rows}",
+            counts_ok and sum(counts or ()) == rows,
+        )
+    ]
+    per_request: dict[str, tuple[str, Callable[[object], bool]]] = {
+        "time_us": ("ints of epoch microseconds (UTC) after 1970 and before 10000", _is_time),
+        "arm": ("strings such as 'champion' or 'shadow'", lambda v: type(v) is str),
+        "latency_ms": ("float numbers of milliseconds", lambda v: type(v) in (float, int)),
+    }
+    for name, (what, ok) in per_request.items():
+        value = getattr(batch, name)
+        good = isinstance(value, (list, tuple)) and len(value) == n and all(map(ok, value))
+        checks.append((name, f"a list of {n} {what}, one per request", good))
+    return checks
+
+
+def _is_time(value: object) -> bool:
+    return type(value) is int and 0 <= value < _TIME_LIMIT
 
 
 def _describe(value: object) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, chain
 from operator import attrgetter, itemgetter
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -80,14 +80,15 @@ class Block:
         if batch.packed is not None:
             columns = PackedColumns(tuple(columns), batch.packed)  # type: ignore[arg-type]
         ids = batch.ids
+        counts, time_us, arm, latency = _per_request(batch)
         return cls(
             batch.model,
             ids if type(ids) is list else list(ids),
-            [len(ids)],
-            [batch.time_us],
-            [batch.version],
-            [batch.arm],
-            [batch.latency_ms],
+            counts,
+            time_us,
+            [batch.version] * len(counts),
+            arm,
+            latency,
             columns,
             batch.tensor,
             batch.predictions,
@@ -125,6 +126,19 @@ class Block:
                 )
             )
         return out
+
+
+def _per_request(batch: PredictionBatch) -> tuple[list[int], list[int], list[str], list[float]]:
+    """(counts, time_us, arm, latency_ms) as lists of one value per request (the batch checked them)."""
+    if batch.counts is None:
+        one = (cast(int, batch.time_us), cast(str, batch.arm), cast(float, batch.latency_ms))
+        return [len(batch.ids)], [one[0]], [one[1]], [one[2]]
+    return (
+        list(batch.counts),
+        list(cast("Sequence[int]", batch.time_us)),
+        list(batch.arm),
+        list(cast("Sequence[float]", batch.latency_ms)),
+    )
 
 
 class _Mixed(Exception):

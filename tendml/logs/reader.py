@@ -78,7 +78,13 @@ class LogReader:
         wanted = list(dict.fromkeys(ids))
         if not all(isinstance(i, str) for i in wanted):
             raise ValidationFailed("prediction ids must be strings", field="ids")
-        files = self._files("predictions", model, None, None) if wanted else []
+        if not wanted:
+            return set()
+        days = _id_days(wanted)
+        if days is None or model is None:
+            files = self._files("predictions", model, None, None)
+        else:  # ids made by the server start with their time: only those days' folders are read
+            files = sorted({f for day in days for f in self._files("predictions", model, day, day)})
         if not files:
             return set()
         sql = f"SELECT DISTINCT prediction_id FROM {_SCAN} WHERE prediction_id IN (SELECT unnest($ids))"
@@ -201,3 +207,25 @@ def _check_columns(columns: list[str] | None) -> list[str]:
 def _empty(schema: pa.Schema, names: list[str] | None) -> pa.Table:
     table = schema.empty_table()
     return table.select(names) if names is not None else table
+
+
+_EARLIEST_ID = datetime(2020, 1, 1, tzinfo=UTC)
+_ID_SLACK = timedelta(minutes=5)  # an id's time vs its prediction's (made by the same process moments apart)
+
+
+def _id_days(ids: Sequence[str]) -> set[datetime] | None:
+    """The UTC days whose partitions can hold predictions with these ids, when each starts with its
+    creation time in ms as 12 hex digits (the ids the server makes); None if one does not."""
+    days: set[datetime] = set()
+    latest = datetime.now(UTC) + timedelta(days=1)
+    for prediction_id in ids:
+        try:
+            ms = int(prediction_id[:12], 16) if len(prediction_id) == 32 else -1
+            moment = datetime.fromtimestamp(ms / 1000, UTC) if ms >= 0 else None
+        except (ValueError, OverflowError, OSError):
+            moment = None
+        if moment is None or not _EARLIEST_ID <= moment <= latest:
+            return None  # not an id of the server's (chosen by a caller of PredictionLog): read every day
+        days.add((moment - _ID_SLACK).replace(hour=0, minute=0, second=0, microsecond=0))
+        days.add((moment + _ID_SLACK).replace(hour=0, minute=0, second=0, microsecond=0))
+    return days

@@ -16,7 +16,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -33,6 +33,7 @@ log = logging.getLogger("tendml.logs")
 #: Seconds between WAL writes when nobody waits for durability.
 WRITE_INTERVAL = 0.02
 _Waiter = tuple[asyncio.AbstractEventLoop, "asyncio.Future[None]"]
+_Build = Callable[[], "PredictionBatch | Sequence[PredictionBatch]"]
 # A rotated WAL file to convert (or None), and the flush() calls that wait for it.
 _Job = tuple[WalFile | None, list["Future[None]"]]
 
@@ -67,7 +68,7 @@ class PredictionLog:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._state = "new"  # -> running -> closing -> closed
-        self._pending: list[Block] = []
+        self._pending: list[Block | _Build] = []
         self._waiters: list[_Waiter] = []
         self._flushes: list[Future[None]] = []
         self._wal: WalFile | None = None
@@ -130,6 +131,16 @@ class PredictionLog:
             self._pending.extend(blocks)
             self._counts["predictions_appended"] += sum(b.rows for b in blocks)
 
+    def append_later(self, build: Callable[[], PredictionBatch | Sequence[PredictionBatch]]) -> None:
+        """Like :meth:`append`, with the batch made by ``build`` on the log's thread: the caller pays
+        neither for making it nor for its checks (the inference server answers meanwhile). An error of
+        ``build`` is logged with its traceback; that batch is not logged (a bug, never bad input: the
+        caller had checked the data ``build`` uses)."""
+        with self._lock:
+            if self._state in ("closing", "closed"):
+                raise self._closed()
+            self._pending.append(build)
+
     async def append_durable(self, batch: PredictionBatch | Sequence[PredictionBatch]) -> None:
         """Append, and in durable mode return only once the batch is fsynced in the WAL.
 
@@ -150,6 +161,13 @@ class PredictionLog:
             self._waiters.append((loop, done))
         self._wake.set()
         await done
+
+    def holds_unconverted(self) -> bool:
+        """Whether some appended predictions are not in Parquet segments yet (:meth:`flush` would
+        write them)."""
+        with self._lock:
+            appended, pending = self._counts["predictions_appended"], bool(self._pending)
+        return pending or appended > self._counts["predictions_logged"] or bool(self._unconverted)
 
     def flush(self) -> None:
         """Block until everything appended so far is in Parquet segments (tests, shutdown).
@@ -204,12 +222,12 @@ class PredictionLog:
             self._wake.wait(WRITE_INTERVAL)
             self._wake.clear()
             with self._lock:
-                blocks, self._pending = self._pending, []
+                pending, self._pending = self._pending, []
                 waiters, self._waiters = self._waiters, []
                 flushes, self._flushes = self._flushes, []
                 stopping = self._state == "closing"
             try:
-                self._write(blocks, waiters)
+                self._write(self._built(pending), waiters)
                 if flushes or stopping or time.monotonic() >= deadline:
                     self._rotate(flushes, stopping=stopping)
                     deadline = time.monotonic() + self._flush_interval
@@ -218,6 +236,25 @@ class PredictionLog:
                 _release(waiters, exc)
                 _settle_all(flushes, exc)
         self._jobs.put(None)
+
+    def _built(self, pending: list[Block | _Build]) -> list[Block]:
+        """The pending blocks, with those of :meth:`append_later` made now."""
+        if all(type(item) is Block for item in pending):
+            return pending  # type: ignore[return-value]
+        blocks: list[Block] = []
+        for item in pending:
+            if type(item) is Block:
+                blocks.append(item)
+                continue
+            try:
+                built = _blocks(item())  # type: ignore[operator]
+            except Exception:
+                log.exception("a batch of predictions handed to append_later could not be made; not logged")
+                continue
+            blocks.extend(built)
+            with self._lock:
+                self._counts["predictions_appended"] += sum(b.rows for b in built)
+        return blocks
 
     def _write(self, appended: list[Block], waiters: list[_Waiter]) -> None:
         """Write the appended blocks, merged, as one frame (fsynced in durable mode), then release the

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -144,7 +144,7 @@ class _Handlers:
             signature = self.service.models.route(name).primary.version.signature
             inputs = mlflow.decode_invocations(
                 body,
-                request.headers.get("content-type", ""),
+                _header(request, b"content-type") or "",
                 signature,
                 max_rows=self.service.options.max_rows,
             )
@@ -218,28 +218,27 @@ class _Handlers:
 
     # --- helpers -------------------------------------------------------------------------------
     async def _body(self, request: Request) -> bytes:
-        """The request body, refused with 413 as soon as it passes the size limit."""
+        """The request body, refused with 413 as soon as it passes the size limit.
+
+        Read from the ASGI messages directly: Starlette's stream and headers objects cost a tenth of
+        a 1-row request's time on the server."""
         limit = self.service.options.max_body_bytes
-        declared = request.headers.get("content-length")
+        declared = _header(request, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise RequestError(
-                f"body of {declared} bytes is over the limit",
-                field="body",
-                status=413,
-                hint=f"send at most {limit} bytes per request; split the rows",
-            )
+            raise _too_large(f"body of {declared} bytes is over the limit", limit)
         chunks, size = [], 0
-        async for chunk in request.stream():
+        receive = request.receive
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                raise ClientDisconnect()
+            chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                raise RequestError(
-                    "body is over the size limit",
-                    field="body",
-                    status=413,
-                    hint=f"send at most {limit} bytes per request; split the rows",
-                )
+                raise _too_large("body is over the size limit", limit)
             chunks.append(chunk)
-        return b"".join(chunks)
+            if not message.get("more_body", False):
+                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     def _status(self, exc: BaseException, model: str, protocol: str) -> int:
         status = _http_status(exc)
@@ -252,6 +251,20 @@ class _Handlers:
         status = self._status(exc, model, protocol)
         public = _public(exc)
         return _json({"error": public.to_dict()}, status)
+
+
+def _header(request: Request, name: bytes) -> str | None:
+    """The first value of the header ``name`` (lower case), read from the ASGI scope's raw list."""
+    for key, value in request.scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")  # type: ignore[no-any-return]
+    return None
+
+
+def _too_large(message: str, limit: int) -> RequestError:
+    return RequestError(
+        message, field="body", status=413, hint=f"send at most {limit} bytes per request; split the rows"
+    )
 
 
 async def _http_error(request: Request, exc: HTTPException) -> Response:

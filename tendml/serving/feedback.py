@@ -66,13 +66,16 @@ def parse_feedback(body: bytes, served: list[str]) -> tuple[str, dict[str, Any]]
 def record_feedback(service: InferenceService, model: str, labels: dict[str, Any]) -> dict[str, Any]:
     """Store the labels of known predictions that are new or changed; report duplicates and unknown ids.
 
-    Runs on a worker thread (it reads the log with DuckDB and writes a Parquet segment).
+    Runs on a worker thread (it reads the log with DuckDB and writes a Parquet segment). Ids not in the
+    log's segments yet make this process convert its write-ahead log first (predictions of the last
+    second); a prediction made by another worker process within its last flush interval is reported
+    unknown until that worker has flushed it.
     """
-    recent = service.recent
-    known = {i for i in labels if recent.get(i) == model}
-    rest = [i for i in labels if i not in known]
-    if rest:
-        known |= service.reader.existing_ids(model, rest)
+    known = service.reader.existing_ids(model, list(labels))
+    if len(known) < len(labels) and service.log is not None and service.log.holds_unconverted():
+        # Some ids may be predictions of the last moments, still in this process's write-ahead log.
+        service.log.flush()
+        known |= service.reader.existing_ids(model, [i for i in labels if i not in known])
     unknown = [i for i in labels if i not in known]
     existing = _existing_labels(service, model, known)
     fresh = [(i, labels[i]) for i in labels if i in known and existing.get(i, _MISSING) != labels[i]]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,7 +20,7 @@ from tendml.entities.deployments import TrafficMode, TrafficPolicy
 from tendml.entities.models import IOKind, ModelVersion, Signature
 from tendml.entities.serving import ServeOptions
 from tendml.registry import ModelRef
-from tendml.serving.batching import Batcher
+from tendml.serving.batching import Batcher, Scored
 from tendml.serving.routing import Arm, Route
 from tendml.serving.scoring import Scorer
 
@@ -49,9 +49,14 @@ class ModelSet:
         refs: list[ModelRef],
         options: ServeOptions,
         on_batch: Callable[[ModelVersion, int], None] | None = None,
+        on_scored: Callable[[Scored], Awaitable[None] | None] | None = None,
+        *,
+        answer_first: bool = True,
     ) -> None:
         self.workspace = workspace
         self.on_batch = on_batch
+        self.on_scored = on_scored
+        self.answer_first = answer_first
         self.refs = {ref.name: ref for ref in refs}
         self.options = options
         self.routes: dict[str, Route] = {}
@@ -149,7 +154,10 @@ class ModelSet:
             max_batch_rows=self.options.max_batch_rows,
             max_wait_us=self.options.max_wait_us,
             on_batch=(lambda rows: observe(version, rows)) if observe else None,
+            on_scored=self.on_scored,
+            answer_first=self.answer_first,
             model_threads=self.options.model_threads,
+            inline_us=self.options.inline_us,
         )
         with self._lock:
             self._loaded[key] = batcher

@@ -7,6 +7,7 @@ fitted on named columns, or it takes non-numeric columns); classifiers are score
 
 from __future__ import annotations
 
+import time
 import warnings
 from typing import Any
 
@@ -33,6 +34,9 @@ class Scorer:
         self.classes: np.ndarray | None = np.asarray(classes, dtype=object) if classes is not None else None
         self._labels = _label_array(classes)
         self._frame = self.signature.inputs.kind is IOKind.COLUMNS and _needs_frame(model)
+        #: Seconds the last warm-up call took (None before :meth:`warm`): a first guess at a lone
+        #: request's scoring time.
+        self.warm_seconds: float | None = None
 
     def score(
         self, columns: dict[str, np.ndarray] | None, tensor: np.ndarray | None
@@ -49,7 +53,10 @@ class Scorer:
         fitted on named numeric columns in signature order, switch to plain arrays if they give
         exactly the same output (a model that selects columns by name fails or differs, and keeps
         its DataFrame)."""
+        self.score(columns, tensor)  # first-call costs (imports, allocations) are not a request's
+        started = time.perf_counter()
         expected = self.score(columns, tensor)
+        self.warm_seconds = time.perf_counter() - started
         names = getattr(self.model.predictor, "feature_names_in_", None)
         if not self._frame or names is None or [str(n) for n in names] != list(self.signature.inputs.names):
             return
@@ -70,6 +77,9 @@ class Scorer:
             warnings.filterwarnings(
                 "ignore", message="X does not have valid feature names", category=UserWarning
             )
+            started = time.perf_counter()
+            self.score(columns, tensor)
+            self.warm_seconds = time.perf_counter() - started
 
     def model_input(self, columns: dict[str, np.ndarray] | None, tensor: np.ndarray | None) -> Any:
         """What the model takes: a DataFrame, a 2-D float array, or the tensor as given."""

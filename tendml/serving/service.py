@@ -6,16 +6,15 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import OrderedDict
+from collections.abc import Awaitable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from tendml.core.errors import NotFound
-from tendml.core.ids import new_ids
 from tendml.entities.serving import ServeOptions
 from tendml.logs import LabelLog, LogReader, PredictionBatch, PredictionLog
 from tendml.registry import ModelRef
+from tendml.serving.batching import Scored
 from tendml.serving.metrics import ServingMetrics
 from tendml.serving.models import ModelSet
 from tendml.serving.protocols import Inputs, Prediction, RequestError
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
     from tendml.workspace import Workspace
 
 log = logging.getLogger("tendml.serving")
-_RECENT_IDS = 200_000  # prediction ids this process remembers for feedback without reading the log
 
 
 class InferenceService:
@@ -35,11 +33,17 @@ class InferenceService:
         self.workspace = workspace
         self.options = options.check()
         self.metrics = ServingMetrics()
-        self.models = ModelSet(workspace, refs, options, on_batch=self._observe_batch)
+        self.models = ModelSet(
+            workspace,
+            refs,
+            options,
+            on_batch=self._observe_batch,
+            on_scored=self._record,
+            answer_first=not (options.log_predictions and options.durable),
+        )
         self.log: PredictionLog | None = None
         self.labels = LabelLog(workspace.artifacts)
         self.reader = LogReader(workspace.artifacts)
-        self.recent: OrderedDict[str, str] = OrderedDict()
         self._refresher: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self.ready = False
@@ -87,7 +91,8 @@ class InferenceService:
         version: int | None = None,
         protocol: str = "native",
     ) -> Prediction:
-        """Score ``inputs`` with the model's route (or a specific loaded ``version``), log and count it."""
+        """Score ``inputs`` with the model's route (or a specific loaded ``version``); the batch they
+        are scored in is logged and counted (:meth:`_record`)."""
         started = time.perf_counter()
         route = self.models.route(name)
         if version is not None:
@@ -104,7 +109,9 @@ class InferenceService:
                 key if key is not None else _column_key(inputs, route.policy.key_column)
             )
         try:
-            predictions, proba = await arm.batcher.score(inputs)
+            predictions, proba, ids = await arm.batcher.score(
+                inputs, arm=arm.name, protocol=protocol, started=started
+            )
         except (ValueError, TypeError, KeyError, IndexError) as exc:
             # Valid by the signature, yet the model refused it (an unseen category, say).
             raise RequestError(
@@ -113,12 +120,8 @@ class InferenceService:
                 status=422,
                 hint="check the values against the model's training data",
             ) from None
-        ids = new_ids(inputs.rows)
-        elapsed = time.perf_counter() - started
-        await self._log(arm, arm.name, ids, inputs, predictions, proba, elapsed)
-        self.metrics.observe(name, arm.version.version, arm.name, protocol, inputs.rows, elapsed)
         if shadow is not None:
-            self._spawn(self._shadow(shadow, ids, inputs))
+            self._spawn(self._shadow(shadow, ids, inputs, protocol))
         return Prediction(
             predictions=predictions,
             probabilities=proba,
@@ -129,43 +132,30 @@ class InferenceService:
             arm=arm.name,
         )
 
-    async def _shadow(self, arm: Arm, ids: list[str], inputs: Inputs) -> None:
+    async def _shadow(self, arm: Arm, ids: list[str], inputs: Inputs, protocol: str) -> None:
         """The challenger scores the same rows off the response path; logged under the same ids."""
-        started = time.perf_counter()
         try:
-            predictions, proba = await arm.batcher.score(inputs)
+            await arm.batcher.score(inputs, arm="shadow", protocol=protocol, ids=ids)
         except Exception:
             log.exception("tendml: shadow scoring by %s v%s failed", arm.version.model, arm.version.version)
-            return
-        self.metrics.shadow.labels(arm.version.model, str(arm.version.version)).inc(inputs.rows)
-        await self._log(arm, "shadow", ids, inputs, predictions, proba, time.perf_counter() - started)
 
-    async def _log(
-        self,
-        arm: Arm,
-        arm_name: str,
-        ids: list[str],
-        inputs: Inputs,
-        predictions: np.ndarray,
-        proba: np.ndarray | None,
-        seconds: float,
-    ) -> None:
+    def _record(self, scored: Scored) -> Awaitable[None] | None:
+        """Count and log one scored batch (every request in it, in one log entry). Runs on the event
+        loop after the answers, or before them in durable mode (then the answers wait for the fsync)."""
+        version = scored.version
+        for job, seconds in zip(scored.jobs, scored.latency, strict=True):
+            if job.arm == "shadow":
+                self.metrics.shadow.labels(version.model, str(version.version)).inc(job.inputs.rows)
+            else:
+                self.metrics.observe(
+                    version.model, version.version, job.arm, job.protocol, job.inputs.rows, seconds
+                )
         if self.log is None:
-            return
-        batch = _batch(arm, arm_name, ids, inputs, predictions, proba, seconds * 1000.0)
-        if arm_name != "shadow":
-            self._remember(ids, arm.version.model)
+            return None
         if self.log.durable:
-            await self.log.append_durable(batch)
-        else:
-            self.log.append(batch)
-
-    def _remember(self, ids: list[str], model: str) -> None:
-        recent = self.recent
-        for prediction_id in ids:
-            recent[prediction_id] = model
-        while len(recent) > _RECENT_IDS:
-            recent.popitem(last=False)
+            return self.log.append_durable(_batch(scored))
+        self.log.append_later(partial(_batch, scored))  # made and checked on the log's thread
+        return None
 
     def _observe_batch(self, version: Any, rows: int) -> None:
         self.metrics.batch_rows.labels(version.model, str(version.version)).observe(rows)
@@ -190,26 +180,21 @@ def _column_key(inputs: Inputs, column: str | None) -> str | None:
     return str(inputs.columns[column][0])
 
 
-def _batch(
-    arm: Arm,
-    arm_name: str,
-    ids: list[str],
-    inputs: Inputs,
-    predictions: np.ndarray,
-    proba: np.ndarray | None,
-    latency_ms: float,
-) -> PredictionBatch:
-    """The request's log entry: its arrays as they are, no work per row (the log's threads do the rest)."""
-    version = arm.version
+def _batch(scored: Scored) -> PredictionBatch:
+    """The log entry of a scored batch: its arrays as they are, one time, arm and latency per request."""
+    version, jobs = scored.version, scored.jobs
+    columns = scored.columns
+    one = len(jobs) == 1
     return PredictionBatch(
-        ids=ids,
-        time_us=time.time_ns() // 1000,
+        ids=scored.ids,
+        time_us=scored.time_us if one else [scored.time_us] * len(jobs),
         model=version.model,
         version=version.version,
-        arm=arm_name,
-        columns=inputs.columns,
-        tensor=inputs.tensor if inputs.columns is None else None,
-        predictions=predictions,
-        probabilities=proba,
-        latency_ms=latency_ms,
+        arm=jobs[0].arm if one else [job.arm for job in jobs],
+        columns=columns,
+        tensor=scored.tensor if columns is None else None,
+        predictions=scored.predictions,
+        probabilities=scored.probabilities,
+        latency_ms=scored.latency[0] * 1000.0 if one else [s * 1000.0 for s in scored.latency],
+        counts=None if one else [job.inputs.rows for job in jobs],
     )

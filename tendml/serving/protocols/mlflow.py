@@ -124,10 +124,9 @@ def _from_split(split: Any, signature: Signature, max_rows: int) -> Inputs:
                 status=MALFORMED,
                 field=f"{key}.data",
             )
-    if names == list(signature.inputs.names):
-        fast = float_rows(signature, data)
-        if fast is not None:
-            return fast
+    fast = float_rows(signature, data, names=names)
+    if fast is not None:
+        return fast
     columns = {name: list(values) for name, values in zip(names, zip(*data, strict=True), strict=True)}
     return validate_columns(signature, columns, max_rows=max_rows)
 

@@ -152,11 +152,14 @@ _FLOAT_TYPES = frozenset({"double", "float"})
 _PLAIN_NUMBERS = frozenset({float, int})
 
 
-def float_rows(signature: Signature, rows: Sequence[Sequence[Any]]) -> Inputs | None:
+def float_rows(
+    signature: Signature, rows: Sequence[Sequence[Any]], *, names: list[str] | None = None
+) -> Inputs | None:
     """The fast path for the common case: every column is double or float and every value a plain
     JSON number. One type scan and one array conversion, instead of one per column; None when the
     rows need the general, per-column path (a null, a string, a bool, a short row, …), which also
-    words the error.
+    words the error. ``names``, when given, are the request's column names, in the row order: other
+    names or another order also take the general path.
 
     >>> from tendml.entities.models import ColumnSpec, Schema
     >>> sig = Signature(Schema(IOKind.COLUMNS, (ColumnSpec("a", "double"), ColumnSpec("b", "float"))))
@@ -165,8 +168,11 @@ def float_rows(signature: Signature, rows: Sequence[Sequence[Any]]) -> Inputs | 
     >>> float_rows(sig, [[1, True]]) is None
     True
     """
-    specs = _column_specs(signature)
-    if not rows or any(s.type not in _FLOAT_TYPES for s in specs):
+    plan = _float_plan(signature)
+    if plan is None or not rows:
+        return None
+    order, narrow = plan
+    if names is not None and names != order:
         return None
     if not set(map(type, chain.from_iterable(rows))) <= _PLAIN_NUMBERS:
         return None
@@ -174,15 +180,33 @@ def float_rows(signature: Signature, rows: Sequence[Sequence[Any]]) -> Inputs | 
         matrix = np.array(rows, dtype=np.float64)
     except (ValueError, OverflowError):
         return None
-    if matrix.ndim != 2 or matrix.shape[1] != len(specs) or not np.isfinite(matrix).all():
+    if matrix.ndim != 2 or matrix.shape[1] != len(order) or not np.isfinite(matrix).all():
         return None
-    columns = {
-        s.name: matrix[:, j] if s.type == "double" else matrix[:, j].astype(np.float32)
-        for j, s in enumerate(specs)
-    }
-    if any(not np.isfinite(c).all() for c in columns.values() if c.dtype == np.float32):
-        return None  # a double beyond float32's range: the general path words the error
+    columns = dict(zip(order, matrix.T, strict=True))  # views, one per column, made in C
+    for name in narrow:
+        column = columns[name].astype(np.float32)
+        if not np.isfinite(column).all():
+            return None  # a double beyond float32's range: the general path words the error
+        columns[name] = column
     return Inputs(columns=columns, tensor=None, rows=matrix.shape[0])
+
+
+# Per signature: (column names, the float32 columns) when every column is double or float, else None.
+_FLOAT_PLANS: dict[int, tuple[Signature, tuple[list[str], tuple[str, ...]] | None]] = {}
+
+
+def _float_plan(signature: Signature) -> tuple[list[str], tuple[str, ...]] | None:
+    found = _FLOAT_PLANS.get(id(signature))
+    if found is not None and found[0] is signature:
+        return found[1]
+    specs = _column_specs(signature)
+    plan = None
+    if all(s.type in _FLOAT_TYPES for s in specs):
+        plan = ([s.name for s in specs], tuple(s.name for s in specs if s.type == "float"))
+    if len(_FLOAT_PLANS) > 1024:  # signatures are few; bound the cache anyway
+        _FLOAT_PLANS.clear()
+    _FLOAT_PLANS[id(signature)] = (signature, plan)
+    return plan
 
 
 def _check_records(rows: Sequence[Any], names: list[str]) -> None:
