@@ -15,6 +15,7 @@ from operator import attrgetter
 
 import numpy as np
 
+from tendml.core.columns import PackedColumns
 from tendml.core.errors import ValidationFailed
 
 #: dtype kinds of input columns: bool, int, uint, float, object (str, bytes, ...), str, datetime64.
@@ -39,9 +40,10 @@ class PredictionBatch:
     probabilities ``(rows, n_classes)`` or None. The checks (ValidationFailed) cost the same for 1 row
     and for 10,000: types of the scalars, types and lengths of the arrays (and one pass in C over the
     ids). When a batch has at most ``PACK_ROWS`` rows and its columns share a numeric dtype, the pass
-    that checks them also copies them into ``packed`` (what the log keeps). The batch keeps references
-    to the arrays: do not change them once logged. Batches compare by identity (arrays have no single
-    truth value).
+    that checks them also copies them into ``packed`` (what the log keeps); ``columns`` given as
+    :class:`~tendml.core.columns.PackedColumns` (one numeric array) are kept as that array. The batch
+    keeps references to the arrays: do not change them once logged. Batches compare by identity
+    (arrays have no single truth value).
 
     The inference server logs one batch per ``predict`` call: ``counts`` the rows of each request in it,
     ``time_us``, ``arm`` and ``latency_ms`` then sequences with one value per request.
@@ -97,6 +99,19 @@ class PredictionBatch:
             _raise_invalid(self)
 
     def _check_columns(self, columns: Mapping[str, np.ndarray], rows: int) -> bool:
+        if type(columns) is PackedColumns:  # already one array: checked whole, made contiguous
+            matrix = columns.matrix
+            names = columns.names
+            if not (
+                type(matrix) is np.ndarray
+                and matrix.shape == (len(names), rows)
+                and matrix.dtype.kind in _NUMBERS
+                and set(map(type, names)) <= {str}
+                and len(set(names)) == len(names)
+            ):
+                return False
+            object.__setattr__(self, "packed", np.ascontiguousarray(matrix))
+            return True
         packed = _packed(columns, rows) if rows <= PACK_ROWS else None
         if packed is None:
             return _are_columns(columns, rows)

@@ -10,7 +10,7 @@ day and columns into one block: a few concatenations a block instead of work for
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, chain
 from operator import attrgetter, itemgetter
@@ -18,37 +18,11 @@ from typing import Any, cast
 
 import numpy as np
 
+from tendml.core.columns import PackedColumns
 from tendml.logs.batch import PredictionBatch
 
 DAY_US = 86_400_000_000
 _DTYPE, _COLUMNS = attrgetter("dtype"), attrgetter("columns")
-
-
-class PackedColumns(Mapping[str, np.ndarray]):
-    """Columns of one dtype as the rows of one 2-D array ``(columns, rows)``; a column is a view.
-
-    >>> packed = PackedColumns(("a", "b"), np.array([[1.0, 2.0], [3.0, 4.0]]))
-    >>> packed["b"].tolist(), list(packed)
-    ([3.0, 4.0], ['a', 'b'])
-    """
-
-    __slots__ = ("matrix", "names")
-
-    def __init__(self, names: tuple[str, ...], matrix: np.ndarray) -> None:
-        self.names = names
-        self.matrix = matrix
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        try:
-            return self.matrix[self.names.index(name)]  # type: ignore[no-any-return]
-        except ValueError:
-            raise KeyError(name) from None
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.names)
-
-    def __len__(self) -> int:
-        return len(self.names)
 
 
 @dataclass(slots=True, eq=False)

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import orjson
 
-from tendml.logs.block import Block, PackedColumns
+from tendml.core.columns import PackedColumns
+from tendml.logs.block import Block
 
 _LENGTH = struct.Struct("<I")
 _RAW = frozenset("biufmM")

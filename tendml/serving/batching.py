@@ -21,13 +21,14 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from tendml.core.columns import PackedColumns
 from tendml.core.ids import new_ids
 from tendml.serving.scoring import Scorer
 
@@ -58,7 +59,7 @@ class Scored:
     version: Any  # the ModelVersion scored
     jobs: list[Job]
     ids: list[str]
-    columns: dict[str, np.ndarray] | None
+    columns: Mapping[str, np.ndarray] | None
     tensor: np.ndarray | None
     predictions: np.ndarray
     probabilities: np.ndarray | None
@@ -275,7 +276,7 @@ def _scored(version: Any, jobs: list[Job], outcomes: list[Any], merged: Any) -> 
     if merged is not None and len(ok) == len(jobs):
         columns, tensor, predictions, probabilities = merged
     else:  # some requests failed: the others' arrays again, without them
-        columns, tensor = _concat([job.inputs for job, _ in ok])
+        columns, tensor, _ = _concat([job.inputs for job, _ in ok])
         predictions = np.concatenate([out[0] for _, out in ok])
         probabilities = None if ok[0][1][1] is None else np.concatenate([out[1] for _, out in ok])
     now = time.perf_counter()
@@ -326,13 +327,13 @@ def _score_batch(scorer: Scorer, batch: list[Any]) -> tuple[list[Outputs | BaseE
     if len(batch) == 1:
         inputs = batch[0]
         try:
-            predictions, proba = scorer.score(inputs.columns, inputs.tensor)
+            predictions, proba = scorer.score(inputs.columns, inputs.tensor, matrix=inputs.matrix)
         except Exception as exc:  # noqa: BLE001 - returned to its caller
             return [exc], None
         return [(predictions, proba)], (inputs.columns, inputs.tensor, predictions, proba)
-    columns, tensor = _concat(batch)
+    columns, tensor, matrix = _concat(batch)
     try:
-        predictions, proba = scorer.score(columns, tensor)
+        predictions, proba = scorer.score(columns, tensor, matrix=matrix)
     except Exception:  # noqa: BLE001 - retried request by request below
         return [_score_batch(scorer, [item])[0][0] for item in batch], None
     out: list[Outputs | BaseException] = []
@@ -344,10 +345,17 @@ def _score_batch(scorer: Scorer, batch: list[Any]) -> tuple[list[Outputs | BaseE
     return out, (columns, tensor, predictions, proba)
 
 
-def _concat(batch: list[Any]) -> tuple[dict[str, np.ndarray] | None, np.ndarray | None]:
+def _concat(
+    batch: list[Any],
+) -> tuple[Mapping[str, np.ndarray] | None, np.ndarray | None, np.ndarray | None]:
+    """(columns, tensor, matrix) of the requests of a batch, one after the other."""
     first = batch[0]
     if first.tensor is not None:
-        return None, np.concatenate([i.tensor for i in batch])
+        return None, np.concatenate([i.tensor for i in batch]), None
     if first.columns is None:
-        return None, None
-    return {name: np.concatenate([i.columns[name] for i in batch]) for name in first.columns}, None
+        return None, None, None
+    names: tuple[str, ...] | None = getattr(first.columns, "names", None)
+    if names is not None and all(i.matrix is not None and i.columns.names == names for i in batch):
+        matrix = np.concatenate([i.matrix for i in batch])
+        return PackedColumns(names, matrix.T), None, matrix
+    return {name: np.concatenate([i.columns[name] for i in batch]) for name in first.columns}, None, None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -39,16 +40,22 @@ class Scorer:
         self.warm_seconds: float | None = None
 
     def score(
-        self, columns: dict[str, np.ndarray] | None, tensor: np.ndarray | None
+        self,
+        columns: Mapping[str, np.ndarray] | None,
+        tensor: np.ndarray | None,
+        *,
+        matrix: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray | None]:
-        """(predictions, probabilities or None) for one batch of validated inputs."""
-        X = self.model_input(columns, tensor)
+        """(predictions, probabilities or None) for one batch of validated inputs; ``matrix``, when
+        given, holds the columns as one float64 array ``(rows, columns)`` (used whole by a model that
+        takes arrays)."""
+        X = matrix if matrix is not None and not self._frame else self.model_input(columns, tensor)
         if self._proba is not None and self._labels is not None:
             proba = np.asarray(self._proba(X), dtype=np.float64)
             return self._labels[np.argmax(proba, axis=1)], proba
         return np.asarray(self._predict(X)), None
 
-    def warm(self, columns: dict[str, np.ndarray] | None, tensor: np.ndarray | None) -> None:
+    def warm(self, columns: Mapping[str, np.ndarray] | None, tensor: np.ndarray | None) -> None:
         """Score a sample once (first-call costs are paid here, not by a request) and, for a model
         fitted on named numeric columns in signature order, switch to plain arrays if they give
         exactly the same output (a model that selects columns by name fails or differs, and keeps
@@ -81,7 +88,7 @@ class Scorer:
             self.score(columns, tensor)
             self.warm_seconds = time.perf_counter() - started
 
-    def model_input(self, columns: dict[str, np.ndarray] | None, tensor: np.ndarray | None) -> Any:
+    def model_input(self, columns: Mapping[str, np.ndarray] | None, tensor: np.ndarray | None) -> Any:
         """What the model takes: a DataFrame, a 2-D float array, or the tensor as given."""
         if tensor is not None:
             return tensor

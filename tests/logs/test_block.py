@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 
 from tendml.artifacts import ArtifactStore
+from tendml.core.columns import PackedColumns
 from tendml.logs import LogReader, PredictionBatch, PredictionLog
 from tendml.logs.batch import PACK_ROWS
-from tendml.logs.block import Block, PackedColumns, merge
+from tendml.logs.block import Block, merge
 from tendml.logs.segments import predictions_table
 from tendml.logs.wal import parse_frames
 from tests.logs.factories import DAY2, churn, frame_of, pid, price, replace, same_batches

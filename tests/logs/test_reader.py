@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -116,3 +117,25 @@ def test_any_model_name_is_one_partition(store: ArtifactStore, wal_dir: Path) ->
     log.close()
     assert store.list_keys("predictions/")[0].startswith("predictions/model=team%2Fa%20b/date=2024-03-01/")
     assert LogReader(store).predictions("team/a b").column("model").to_pylist() == ["team/a b"]
+
+
+def test_server_ids_are_looked_up_in_the_days_they_name(store: ArtifactStore, wal_dir: Path) -> None:
+    """An id the server made starts with its time: only that day's partition is read for it. Ids of
+    another shape (a caller's own) are looked up in every day."""
+    from tendml.core.ids import new_ids
+    from tendml.logs.reader import _id_days
+
+    today_ids = new_ids(2)
+    log = PredictionLog(store, wal_dir)
+    log.start()
+    log.append(replace(churn(0, 2, day=DAY1), ids=today_ids))  # logged under an old day on purpose
+    log.append(churn(10, 1, day=DAY2))
+    log.close()
+    reader = LogReader(store)
+    # The id says today, the prediction says DAY1: the look-up reads today's partition, and misses.
+    assert reader.existing_ids("churn", today_ids) == set()
+    assert reader.existing_ids(None, today_ids) == set(today_ids)  # any model: every partition
+    assert reader.existing_ids("churn", [pid(10), "not-a-server-id"]) == {pid(10)}
+    days = _id_days(today_ids[:1])
+    assert days is not None and datetime.now(UTC).date() in {d.date() for d in days}
+    assert _id_days(["0" * 32]) is None and _id_days(["zz" * 16]) is None

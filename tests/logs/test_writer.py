@@ -293,3 +293,71 @@ def test_a_tensor_batch_and_an_empty_one_are_valid() -> None:
     batch = replace(churn(0, 2), columns=None, tensor=np.zeros((2, 3)))
     assert batch.rows == 2
     assert PredictionBatch([], 0, "m", 1, "champion", {}, None, np.zeros(0), np.zeros((0, 2)), 0.0).rows == 0
+
+
+def _scored_together(start: int = 0) -> PredictionBatch:
+    """Three requests (1, 2 and 1 rows) that one model version scored in one call."""
+    one = churn(start, 4)
+    return replace(
+        one,
+        time_us=[one.time_us] * 3,
+        arm=["champion", "shadow", "challenger"],
+        latency_ms=[1.0, 2.5, 0.5],
+        counts=[1, 2, 1],
+    )
+
+
+def test_a_batch_of_several_requests_logs_each_request(store: ArtifactStore, started: PredictionLog) -> None:
+    batch = _scored_together()
+    assert (batch.rows, batch.requests) == (4, 3)
+    started.append(batch)
+    started.flush()
+    rows = _read_rows(LogReader(store).predictions("churn"))
+    assert [r["arm"] for r in rows] == ["champion", "shadow", "shadow", "challenger"]
+    assert [r["latency_ms"] for r in rows] == [1.0, 2.5, 2.5, 0.5]
+    assert [r["prediction_id"] for r in rows] == [pid(i) for i in range(4)]
+    back = Block.of(batch).batches()
+    assert [b.rows for b in back] == [1, 2, 1] and [b.arm for b in back] == ["champion", "shadow", "challenger"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("counts", [1, 2]),  # 3 rows of 4
+        ("counts", [2, 2.0, 0]),
+        ("counts", []),
+        ("arm", ["champion", "shadow"]),
+        ("arm", "champion"),
+        ("time_us", [0, -1, 0]),
+        ("latency_ms", [1.0, "2", 0.5]),
+    ],
+)
+def test_requests_of_a_batch_are_checked(field: str, value: Any) -> None:
+    with pytest.raises(ValidationFailed) as info:
+        replace(_scored_together(), **{field: value})
+    assert info.value.field == field
+
+
+def test_append_later_makes_the_batch_on_the_logs_thread(
+    store: ArtifactStore, started: PredictionLog, caplog: Any
+) -> None:
+    import threading
+
+    made_on: list[str] = []
+
+    def build() -> PredictionBatch:
+        made_on.append(threading.current_thread().name)
+        return churn(0, 3)
+
+    def broken() -> PredictionBatch:
+        raise ValueError("a bug in the caller")
+
+    started.append_later(build)
+    started.append_later(broken)
+    started.append_later(lambda: [churn(3, 1), churn(4, 2)])
+    assert started.holds_unconverted()
+    started.flush()
+    assert made_on == ["tendml-wal"]
+    assert LogReader(store).count("churn") == 6
+    assert started.stats["predictions_appended"] == 6 and not started.holds_unconverted()
+    assert "append_later could not be made" in caplog.text

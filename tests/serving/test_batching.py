@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 from types import SimpleNamespace
 
 import httpx
@@ -12,7 +13,7 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from tendml.serving.batching import Batcher
+from tendml.serving.batching import Batcher, Scored
 from tests.serving.conftest import Server
 
 
@@ -24,7 +25,7 @@ class _Counting:
         self.fail_on = fail_on
         self.version = SimpleNamespace(model="m", version=1)
 
-    def score(self, columns, tensor):  # type: ignore[no-untyped-def]
+    def score(self, columns, tensor, matrix=None):  # type: ignore[no-untyped-def]
         x = columns["x"]
         self.batches.append(len(x))
         if self.fail_on is not None and self.fail_on in x:
@@ -33,7 +34,7 @@ class _Counting:
 
 
 def _inputs(values: list[float]) -> SimpleNamespace:
-    return SimpleNamespace(columns={"x": np.array(values)}, tensor=None, rows=len(values))
+    return SimpleNamespace(columns={"x": np.array(values)}, tensor=None, rows=len(values), matrix=None)
 
 
 def test_concurrent_callers_are_batched_and_get_their_own_rows() -> None:
@@ -152,3 +153,93 @@ def test_a_model_that_selects_columns_by_name_keeps_its_dataframe(iris) -> None:
     columns = {c: X[c].to_numpy() for c in X.columns}
     assert isinstance(scorer.model_input(columns, None), pd.DataFrame)
     np.testing.assert_array_equal(scorer.score(columns, None)[0], model.predict(X))
+
+
+class _Threaded(_Counting):
+    """A fast scorer that records the thread of each call (so lone requests may be scored inline)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.threads: list[str] = []
+        self.warm_seconds = 0.0001
+
+    def score(self, columns, tensor, matrix=None):  # type: ignore[no-untyped-def]
+        self.threads.append(threading.current_thread().name)
+        return super().score(columns, tensor)
+
+
+def test_each_batch_reaches_the_hook_once_after_its_answers() -> None:
+    scorer = _Counting(fail_on=13.0)
+    seen: list[tuple[Scored, bool]] = []
+
+    def hook(scored: Scored) -> None:
+        seen.append((scored, all(job.future.done() for job in scored.jobs)))
+
+    async def main() -> list[object]:
+        batcher = Batcher(scorer, max_batch_rows=64, max_wait_us=1000, on_scored=hook, inline_us=0)  # type: ignore[arg-type]
+        out = await asyncio.gather(
+            *(batcher.score(_inputs([float(i)]), arm="champion") for i in range(20)), return_exceptions=True
+        )
+        await asyncio.sleep(0.01)  # the hook of the last batch runs after its answers
+        batcher.close()
+        return out
+
+    results = asyncio.run(main())
+    assert isinstance(results[13], ValueError)
+    answered = [r for r in results if not isinstance(r, BaseException)]
+    answered_ids = [i for r in answered for i in r[2]]  # type: ignore[index]
+    logged_ids = [i for scored, _ in seen for i in scored.ids]
+    assert len(set(logged_ids)) == len(logged_ids) == 19  # one id a row, none twice, none for the failure
+    assert sorted(logged_ids) == sorted(answered_ids)
+    for scored, answered_first in seen:
+        assert answered_first
+        np.testing.assert_array_equal(scored.columns["x"] * 2, scored.predictions)  # type: ignore[index]
+        assert [job.arm for job in scored.jobs] == ["champion"] * len(scored.jobs)
+        assert len(scored.latency) == len(scored.jobs) and min(scored.latency) >= 0
+    assert len(seen) < 19  # batched: fewer hook calls than requests
+
+
+def test_given_ids_are_kept_and_answers_can_wait_for_the_hook() -> None:
+    scorer = _Counting()
+    gate: list[asyncio.Future[None]] = []
+
+    def hook(scored: Scored) -> asyncio.Future[None]:
+        gate.append(asyncio.get_running_loop().create_future())
+        return gate[-1]
+
+    async def main() -> tuple[bool, object]:
+        batcher = Batcher(scorer, on_scored=hook, answer_first=False)  # type: ignore[arg-type]
+        task = asyncio.ensure_future(batcher.score(_inputs([1.0, 2.0]), arm="shadow", ids=["a", "b"]))
+        while not gate:
+            await asyncio.sleep(0.001)
+        await asyncio.sleep(0.01)
+        waited = not task.done()  # scored, yet not answered before the hook's future is done
+        gate[0].set_result(None)
+        answer = await task
+        failing = asyncio.ensure_future(batcher.score(_inputs([3.0])))
+        while len(gate) < 2:
+            await asyncio.sleep(0.001)
+        gate[1].set_exception(OSError("disk full"))
+        error = await asyncio.gather(failing, return_exceptions=True)
+        batcher.close()
+        return waited, (answer[2], error[0])
+
+    waited, (ids, error) = asyncio.run(main())
+    assert waited and ids == ["a", "b"]
+    assert isinstance(error, OSError)
+
+
+def test_lone_requests_to_a_fast_model_are_scored_on_the_event_loop() -> None:
+    async def run(scorer: _Threaded, inline_us: int, concurrent: int) -> None:
+        batcher = Batcher(scorer, max_wait_us=1000, inline_us=inline_us)  # type: ignore[arg-type]
+        for _ in range(3):
+            await asyncio.gather(*(batcher.score(_inputs([1.0])) for _ in range(concurrent)))
+        batcher.close()
+
+    inline, threaded, busy = _Threaded(), _Threaded(), _Threaded()
+    asyncio.run(run(inline, 5000, 1))
+    asyncio.run(run(threaded, 0, 1))
+    asyncio.run(run(busy, 5000, 8))
+    assert inline.threads == ["MainThread"] * 3
+    assert all(name.startswith("tendml-m") for name in threaded.threads)
+    assert all(name.startswith("tendml-m") for name in busy.threads)  # several at once: the model's thread

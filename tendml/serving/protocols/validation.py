@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tendml.core.columns import PackedColumns
 from tendml.entities.models import IOKind, Signature, TensorSpec
 from tendml.serving.protocols._columns import NUMERIC, convert_column, describe
 from tendml.serving.protocols.errors import TOO_LARGE, RequestError
@@ -40,14 +41,18 @@ class Inputs:
             boolean→bool, string→object of str, datetime→datetime64[us], binary→object of bytes).
         tensor: for a TENSOR signature, an array of shape ``(rows, *shape[1:])`` and its dtype.
         rows: the number of rows.
+        matrix: when every column is double and the request gave them as rows of numbers, the
+            columns as one float64 array ``(rows, columns)`` (``columns`` are then its views, a
+            :class:`~tendml.core.columns.PackedColumns`); the model and the log take it whole.
 
     Two Inputs are equal when they hold the same arrays (same dtype, shape and values, NaN
     equal to NaN).
     """
 
-    columns: dict[str, Array] | None
+    columns: Mapping[str, Array] | None
     tensor: Array | None
     rows: int
+    matrix: Array | None = None
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Inputs):
@@ -182,6 +187,8 @@ def float_rows(
         return None
     if matrix.ndim != 2 or matrix.shape[1] != len(order) or not np.isfinite(matrix).all():
         return None
+    if not narrow:  # every column a double: the matrix itself, a column is a view when asked for
+        return Inputs(PackedColumns(names_of(order), matrix.T), tensor=None, rows=len(matrix), matrix=matrix)
     columns = dict(zip(order, matrix.T, strict=True))  # views, one per column, made in C
     for name in narrow:
         column = columns[name].astype(np.float32)
@@ -193,6 +200,15 @@ def float_rows(
 
 # Per signature: (column names, the float32 columns) when every column is double or float, else None.
 _FLOAT_PLANS: dict[int, tuple[Signature, tuple[list[str], tuple[str, ...]] | None]] = {}
+_NAMES: dict[int, tuple[list[str], tuple[str, ...]]] = {}
+
+
+def names_of(order: list[str]) -> tuple[str, ...]:
+    """``order`` as a tuple, made once per list of names (the plans' lists live as long as the cache)."""
+    found = _NAMES.get(id(order))
+    if found is None or found[0] is not order:
+        found = _NAMES[id(order)] = (order, tuple(order))
+    return found[1]
 
 
 def _float_plan(signature: Signature) -> tuple[list[str], tuple[str, ...]] | None:
@@ -205,6 +221,7 @@ def _float_plan(signature: Signature) -> tuple[list[str], tuple[str, ...]] | Non
         plan = ([s.name for s in specs], tuple(s.name for s in specs if s.type == "float"))
     if len(_FLOAT_PLANS) > 1024:  # signatures are few; bound the cache anyway
         _FLOAT_PLANS.clear()
+        _NAMES.clear()
     _FLOAT_PLANS[id(signature)] = (signature, plan)
     return plan
 
