@@ -29,8 +29,9 @@ class ServeOptions(Record):
         max_body_bytes: largest request body accepted (413 beyond).
         max_rows: most rows in one request (413 beyond).
         model_threads: native threads (OpenMP, BLAS) a model may use per predict call.
-        inline_us: a lone request to an idle model whose lone requests take at most this long is
-            scored on the event loop's thread, saving the hand-over to the model's thread (0: never).
+        inline_us: a lone small request (at most 32 rows) to an idle model whose such requests take
+            at most this long is scored on the event loop's thread, saving the hand-over to the
+            model's thread (0: never).
     """
 
     max_batch_rows: int = 256

@@ -34,6 +34,8 @@ from tendml.serving.scoring import Scorer
 
 log = logging.getLogger("tendml.serving")
 
+#: Most rows of a request scored on the event loop (a larger one goes to the model's thread).
+INLINE_ROWS = 32
 #: (predictions, probabilities or None) of one request.
 Outputs = tuple[np.ndarray, np.ndarray | None]
 #: What a caller gets: its predictions, probabilities or None, and one prediction id per row.
@@ -153,8 +155,7 @@ class Batcher:
         if self.on_batch is not None:
             self.on_batch(sum(job.inputs.rows for job in jobs))
         self.batches += 1
-        lone = len(jobs) == 1
-        if lone and not self._pending and self._inline():
+        if len(jobs) == 1 and jobs[0].inputs.rows <= INLINE_ROWS and not self._pending and self._inline():
             # Idle, one request, a fast model: score here, as a plain endpoint would; the hand-over
             # to the worker thread and back would cost more than the model.
             _limit_loop_threads(self.model_threads)
@@ -195,7 +196,7 @@ class Batcher:
         except BaseException as exc:  # noqa: BLE001 - delivered to every caller of the batch
             scored = ([exc] * len(jobs), None)
         else:
-            if len(jobs) == 1:
+            if len(jobs) == 1 and jobs[0].inputs.rows <= INLINE_ROWS:
                 self._observe_lone(seconds)
         self._finish(loop, jobs, scored)
         if self._pending:
