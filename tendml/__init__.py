@@ -9,6 +9,11 @@ Track runs, version datasets and models, and register them with their objectives
         tendml.log_metric("roc_auc", 0.91)
         version = tendml.log_model(model, name="churn", input_example=frame.head())
     model = tendml.load_model("models:/churn@champion")
+
+Compare a current sample with a reference, column by column::
+
+    report = tendml.drift(train_frame, last_week_frame)
+    report.dataset_drift, report.drifted_columns
 """
 
 from __future__ import annotations
@@ -35,7 +40,10 @@ from tendml.entities import (
     RegisteredModel,
     Run,
 )
+from tendml.entities.monitoring import ColumnDrift, DriftReport
+from tendml.monitoring import drift
 from tendml.packaging import LoadedModel
+from tendml.reports import drift_html as _drift_html  # noqa: F401 - registers the HTML of reports (Jupyter)
 from tendml.tracking import ActiveRun
 from tendml.workspace import Workspace, configure, connect, workspace
 
@@ -151,9 +159,11 @@ def lineage(name: str, version: int) -> ModelLineage:
 __all__ = [
     "ActiveRun",
     "AliasChange",
+    "ColumnDrift",
     "Conflict",
     "DatasetLineage",
     "DatasetVersion",
+    "DriftReport",
     "IntegrityError",
     "LoadedModel",
     "ModelLineage",
@@ -171,6 +181,7 @@ __all__ = [
     "configure",
     "connect",
     "create_model",
+    "drift",
     "end_run",
     "get_model",
     "lineage",

@@ -65,8 +65,15 @@ def cell(value: Any) -> str:
     return str(getattr(value, "value", value))
 
 
-def run_command(action: Callable[[], Any], as_json: bool, show: Callable[[Any], None]) -> None:
-    """Run ``action``; print its result as JSON or with ``show``; turn tendml errors into exit code 1."""
+def run_command(
+    action: Callable[[], Any],
+    as_json: bool,
+    show: Callable[[Any], None],
+    *,
+    to_json: Callable[[Any], Any] | None = None,
+) -> None:
+    """Run ``action``; print its result as JSON (``to_json(result)`` if given) or with ``show``; turn
+    tendml errors into exit code 1."""
     try:
         result = action()
     except TendmlError as exc:
@@ -75,6 +82,6 @@ def run_command(action: Callable[[], Any], as_json: bool, show: Callable[[Any], 
         err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     if as_json:
-        emit_json(result)
+        emit_json(result if to_json is None else to_json(result))
     else:
         show(result)

@@ -1,5 +1,52 @@
-"""Statistics on NumPy arrays: column profiles now; drift, performance and estimation later."""
+"""Statistics on NumPy arrays (no I/O): column profiles, mergeable summaries, drift methods,
+performance metrics and label-free estimated performance (CBPE)."""
 
+from tendml.stats.drift import METHODS, DriftResult, choose_method, get_method
+from tendml.stats.estimation import CBPE, Estimate, IsotonicCalibrator, SamplingError
+from tendml.stats.estimation import METRICS as CBPE_METRICS
+from tendml.stats.performance import (
+    accuracy,
+    bootstrap_ci,
+    expected_calibration_error,
+    f1,
+    log_loss,
+    mae,
+    mape,
+    precision,
+    r2,
+    recall,
+    rmse,
+    roc_auc,
+)
 from tendml.stats.profile import QUANTILES, categorical_profile, numeric_profile
+from tendml.stats.summary import CategoricalSummary, NumericSummary, bin_edges
 
-__all__ = ["QUANTILES", "categorical_profile", "numeric_profile"]
+__all__ = [
+    "CBPE",
+    "CBPE_METRICS",
+    "METHODS",
+    "QUANTILES",
+    "CategoricalSummary",
+    "DriftResult",
+    "Estimate",
+    "IsotonicCalibrator",
+    "NumericSummary",
+    "SamplingError",
+    "accuracy",
+    "bin_edges",
+    "bootstrap_ci",
+    "categorical_profile",
+    "choose_method",
+    "expected_calibration_error",
+    "f1",
+    "get_method",
+    "log_loss",
+    "mae",
+    "mape",
+    "numeric_profile",
+    "precision",
+    "r2",
+    "recall",
+    "rmse",
+    "roc_auc",
+]

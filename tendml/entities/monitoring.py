@@ -1,0 +1,131 @@
+"""Monitoring results: the drift of each column between a reference and a current sample, and of the set.
+
+Results are plain frozen records (JSON-ready through :meth:`DriftReport.to_dict`). How a result shows
+itself as HTML (in Jupyter, or saved) is registered by ``tendml.reports``, which sits above this layer:
+:func:`register_html` keeps the entities free of any rendering library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tendml.entities._record import Record
+
+_HTML: dict[type, Callable[[Any], str]] = {}
+
+
+def register_html(kind: type, render: Callable[[Any], str]) -> None:
+    """Let ``render(result)`` make the HTML of results of type ``kind`` (``_repr_html_`` in Jupyter)."""
+    _HTML[kind] = render
+
+
+@dataclass(frozen=True, slots=True)
+class Distribution(Record):
+    """What a chart of one column needs, reference against current: counts on shared bins (numeric:
+    ``bins`` are the ``len(counts) + 1`` edges) or per category (``bins`` are the category labels)."""
+
+    bins: tuple[Any, ...]
+    reference: tuple[int, ...]
+    current: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnDrift(Record):
+    """The verdict for one column.
+
+    ``type`` is ``numeric`` or ``categorical`` (how it was compared); ``statistic`` the method's
+    statistic (a distance, or a test statistic whose ``p_value`` is given); ``drifted`` is
+    ``p_value < threshold`` for tests and ``statistic >= threshold`` for distances. ``nulls`` counts
+    the missing values of the current sample (they are left out of the comparison).
+    """
+
+    name: str
+    type: str
+    method: str
+    statistic: float
+    p_value: float | None
+    threshold: float
+    drifted: bool
+    reference_count: int
+    current_count: int
+    nulls: int = 0
+    distribution: Distribution | None = None
+
+    @property
+    def severity(self) -> float:
+        """How far past (or short of) its threshold the column is, comparable across methods."""
+        if self.p_value is not None:
+            return (self.threshold - self.p_value) / max(self.threshold, 1e-12)
+        return (self.statistic - self.threshold) / max(self.threshold, 1e-12)
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON entry of the column (without its distribution)."""
+        return {
+            "type": self.type,
+            "method": self.method,
+            "statistic": self.statistic,
+            "p_value": self.p_value,
+            "threshold": self.threshold,
+            "drifted": self.drifted,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DriftReport(Record):
+    """Drift of a current sample against a reference: a verdict per column and for the dataset.
+
+    The dataset drifts when the share of drifted columns reaches ``share_threshold`` (Evidently's
+    default, 0.5).
+    """
+
+    columns: tuple[ColumnDrift, ...]
+    reference_rows: int
+    current_rows: int
+    share_threshold: float = 0.5
+    seconds: float = field(default=0.0, compare=False)
+
+    @property
+    def drift_share(self) -> float:
+        """The share of compared columns that drifted (0 when there are none)."""
+        return sum(c.drifted for c in self.columns) / len(self.columns) if self.columns else 0.0
+
+    @property
+    def dataset_drift(self) -> bool:
+        return bool(self.columns) and self.drift_share >= self.share_threshold
+
+    @property
+    def drifted_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.drifted]
+
+    def column(self, name: str) -> ColumnDrift:
+        """The verdict of column ``name``; KeyError if it was not compared."""
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"dataset_drift", "drift_share", "columns": {name: {"type", "method", "statistic",
+        "p_value", "threshold", "drifted"}}}``, plus the row counts and the share threshold."""
+        return {
+            "dataset_drift": self.dataset_drift,
+            "drift_share": self.drift_share,
+            "share_threshold": self.share_threshold,
+            "reference_rows": self.reference_rows,
+            "current_rows": self.current_rows,
+            "columns": {c.name: c.summary() for c in self.columns},
+        }
+
+    def _repr_html_(self) -> str | None:
+        render = _HTML.get(type(self))
+        return render(self) if render is not None else None
+
+    def __str__(self) -> str:
+        verdict = "drift" if self.dataset_drift else "no drift"
+        drifted = ", ".join(self.drifted_columns[:10]) or "none"
+        return (
+            f"{verdict}: {sum(c.drifted for c in self.columns)} of {len(self.columns)} columns drifted "
+            f"({self.drift_share:.0%}; threshold {self.share_threshold:.0%}): {drifted}"
+        )
