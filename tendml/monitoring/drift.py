@@ -18,13 +18,15 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from tendml.core.errors import ValidationFailed
 from tendml.core.frames import to_arrow
 from tendml.entities.monitoring import ColumnDrift, Distribution, DriftReport
-from tendml.stats.drift import choose_method, get_method
+from tendml.stats.drift import NumericMethod, choose_method, get_method
+from tendml.stats.summary import finite_numbers
 
 #: Numbers with at most this many distinct values in the reference are compared as categories.
 CATEGORICAL_NUMBERS = 5
@@ -61,7 +63,7 @@ def drift(
         raise ValidationFailed(
             f"share_threshold must be in (0, 1], got {share_threshold!r}", field="share_threshold"
         )
-    ref, cur = to_arrow(reference, field="reference"), to_arrow(current, field="current")
+    ref, cur = _Sample(reference, "reference"), _Sample(current, "current")
     names = _columns(ref, cur, columns)
     chosen = dict(methods or {})
     unknown = sorted(set(chosen) - set(names))
@@ -76,28 +78,28 @@ def drift(
         results = list(pool.map(lambda n: _column(n, ref.column(n), cur.column(n), chosen.get(n)), names))
     return DriftReport(
         columns=tuple(results),
-        reference_rows=ref.num_rows,
-        current_rows=cur.num_rows,
+        reference_rows=ref.rows,
+        current_rows=cur.rows,
         share_threshold=share_threshold,
         seconds=time.perf_counter() - started,
     )
 
 
-def _columns(ref: pa.Table, cur: pa.Table, wanted: Sequence[str] | None) -> list[str]:
-    if ref.num_rows == 0 or cur.num_rows == 0:
-        side = "reference" if ref.num_rows == 0 else "current"
+def _columns(ref: _Sample, cur: _Sample, wanted: Sequence[str] | None) -> list[str]:
+    if ref.rows == 0 or cur.rows == 0:
+        side = "reference" if ref.rows == 0 else "current"
         raise ValidationFailed(f"the {side} sample has no rows", field=side)
     if wanted is not None:
-        missing = [n for n in wanted if n not in ref.column_names or n not in cur.column_names]
+        missing = [n for n in wanted if n not in ref.names or n not in cur.names]
         if missing:
             raise ValidationFailed(
                 f"columns missing from the reference or the current sample: {missing}",
                 field="columns",
-                hint=f"both have: {[n for n in ref.column_names if n in cur.column_names]}",
+                hint=f"both have: {[n for n in ref.names if n in cur.names]}",
             )
         return list(dict.fromkeys(wanted))
-    shared = [n for n in ref.column_names if n in cur.column_names]
-    only = sorted(set(ref.column_names) ^ set(cur.column_names))
+    shared = [n for n in ref.names if n in cur.names]
+    only = sorted(set(ref.names) ^ set(cur.names))
     if only:
         raise ValidationFailed(
             f"columns in only one of the samples: {only}",
@@ -109,43 +111,145 @@ def _columns(ref: pa.Table, cur: pa.Table, wanted: Sequence[str] | None) -> list
     return shared
 
 
-def _kind(array: pa.ChunkedArray) -> str:
+class _Column:
+    """One column of a sample, Arrow or pandas, as the comparison needs it."""
+
+    def __init__(self, kind: str, type_: str, numbers: Any, counts: Any, nulls: int) -> None:
+        self.kind, self.type, self.nulls = kind, type_, nulls
+        self._numbers, self._counts = numbers, counts
+
+    def numbers(self) -> np.ndarray:
+        """float64 values, nulls as NaN."""
+        return self._numbers()  # type: ignore[no-any-return]
+
+    def counts(self) -> dict[Any, int]:
+        """Counts per value, nulls left out."""
+        return self._counts()  # type: ignore[no-any-return]
+
+    @classmethod
+    def of(cls, array: pa.ChunkedArray) -> _Column:
+        t = array.type.value_type if pa.types.is_dictionary(array.type) else array.type
+        numeric = pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
+        numeric = numeric or pa.types.is_temporal(t)  # compared as numbers of its unit since the epoch
+        return cls(
+            "numeric" if numeric else "categorical",
+            str(array.type),
+            lambda: _arrow_numbers(array),
+            lambda: _arrow_counts(array),
+            array.null_count,
+        )
+
+    @classmethod
+    def of_series(cls, series: pd.Series) -> _Column:
+        dtype = series.dtype
+        numeric = (
+            pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+        ) or pd.api.types.is_datetime64_any_dtype(dtype)
+        return cls(
+            "numeric" if numeric else "categorical",
+            str(dtype),
+            lambda: _pandas_numbers(series),
+            lambda: {k: int(v) for k, v in series.value_counts(dropna=True, sort=False).items() if v},
+            int(series.isna().sum()) if not numeric else 0,
+        )
+
+
+class _Sample:
+    """The columns of a DataFrame (read as they are: no copy to Arrow) or of anything else as Arrow."""
+
+    def __init__(self, data: Any, side: str) -> None:
+        if (
+            isinstance(data, pd.DataFrame)
+            and data.columns.is_unique
+            and all(isinstance(c, str) for c in data)
+        ):
+            self.frame: pd.DataFrame | None = data
+            self.table: pa.Table | None = None
+            self.names = list(data.columns)
+            self.rows = len(data)
+        else:
+            self.frame = None
+            self.table = to_arrow(data, field=side)
+            self.names = self.table.column_names
+            self.rows = self.table.num_rows
+
+    def column(self, name: str) -> _Column:
+        if self.frame is not None:
+            return _Column.of_series(self.frame[name])
+        assert self.table is not None
+        return _Column.of(self.table.column(name))
+
+
+def _pandas_numbers(series: pd.Series) -> np.ndarray:
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        values = series.to_numpy(dtype="datetime64[ns]")
+        out = values.view(np.int64).astype(np.float64)
+        out[np.isnat(values)] = np.nan
+        return out
+    return np.asarray(series.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
+
+
+def _arrow_numbers(array: pa.ChunkedArray) -> np.ndarray:
+    """The column as float64, nulls as NaN (one copy at most)."""
     t = array.type
     if pa.types.is_dictionary(t):
+        array = array.cast(t.value_type)
         t = t.value_type
-    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
-        return "numeric"
     if pa.types.is_temporal(t):
-        return "numeric"  # compared as numbers of its unit since the epoch
-    return "categorical"
+        array = array.cast(pa.int64())
+    elif pa.types.is_decimal(t):
+        array = array.cast(pa.float64())
+    combined = array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
+    if combined.null_count:
+        combined = pc.fill_null(combined.cast(pa.float64()), np.nan)
+    return np.asarray(combined.to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
-def _column(name: str, ref: pa.ChunkedArray, cur: pa.ChunkedArray, method: str | None) -> ColumnDrift:
-    kind = _kind(ref)
-    if kind != _kind(cur):
+def _arrow_counts(array: pa.ChunkedArray) -> dict[Any, int]:
+    """Counts per value, nulls left out (Arrow's hash kernel, no Python per row)."""
+    counts = pc.value_counts(array)
+    values = counts.field("values").to_pylist()
+    numbers = counts.field("counts").to_pylist()
+    return {v: n for v, n in zip(values, numbers, strict=True) if v is not None}
+
+
+def _column(name: str, ref: _Column, cur: _Column, method: str | None) -> ColumnDrift:
+    kind = ref.kind
+    if kind != cur.kind:
         raise ValidationFailed(
             f"column {name!r} is {ref.type} in the reference and {cur.type} in the current sample",
             field=name,
             hint="cast one of them so both sides have comparable types",
         )
     if kind == "numeric":
-        x, y = _numbers(ref), _numbers(cur)
-        missing = np.isnan(y)  # nulls are NaN here, and so is a NaN the data held
-        nulls = int(missing.sum())
-        x, y = x[~np.isnan(x)], y[~missing]
-        if x.size == 0 or y.size == 0:
-            raise _no_values(name, "reference" if x.size == 0 else "current")
+        x, y = ref.numbers(), cur.numbers()
         unique = _distinct(x)
         if unique > CATEGORICAL_NUMBERS or (method is not None and get_method(method).kind == "numeric"):
-            name_of = method or choose_method("numeric", x.size, y.size, unique)
-            result = get_method(name_of)().fit(x).score(y)
-            return _result(name, "numeric", result, x.size, y.size, nulls, _histograms(x, y))
-        ref, cur = pa.chunked_array([pa.array(x)]), pa.chunked_array([pa.array(y)])
+            return _numeric(name, x, y, method, unique)
+        ref, cur = _Column.of(pa.chunked_array([pa.array(x)])), _Column.of(pa.chunked_array([pa.array(y)]))
     return _categorical(name, ref, cur, method)
 
 
-def _categorical(name: str, ref: pa.ChunkedArray, cur: pa.ChunkedArray, method: str | None) -> ColumnDrift:
-    ref_counts, cur_counts = _value_counts(ref), _value_counts(cur)
+def _numeric(name: str, x: np.ndarray, y: np.ndarray, method: str | None, unique: int) -> ColumnDrift:
+    """Each sample is sorted once: the method compares the sorted arrays and the chart counts its
+    bins on them with binary searches (no histogram pass over the rows)."""
+    x, _ = finite_numbers(x, field=name)
+    y, nulls = finite_numbers(y, field=name)
+    if x.size == 0 or y.size == 0:
+        raise _no_values(name, "reference" if x.size == 0 else "current")
+    chosen = get_method(method or choose_method("numeric", x.size, y.size, unique))()
+    if isinstance(chosen, NumericMethod):
+        fitted = chosen.fit(x)
+        x_sorted, y_sorted = fitted.reference_, np.sort(y)
+        result = fitted.score_sorted(y_sorted, nulls=nulls)
+    else:  # a method on bins (psi, jensenshannon): no sort needed for the statistic
+        result = chosen.fit(x).score(y)
+        x_sorted, y_sorted = np.sort(x), np.sort(y)
+    return _result(name, "numeric", result, x.size, y.size, nulls, _histograms(x_sorted, y_sorted))
+
+
+def _categorical(name: str, ref: _Column, cur: _Column, method: str | None) -> ColumnDrift:
+    ref_counts, cur_counts = ref.counts(), cur.counts()
     categories = list(dict.fromkeys([*ref_counts, *cur_counts]))
     if not ref_counts or not cur_counts:
         raise _no_values(name, "reference" if not ref_counts else "current")
@@ -165,7 +269,7 @@ def _categorical(name: str, ref: pa.ChunkedArray, cur: pa.ChunkedArray, method: 
         reference=tuple(int(x[i]) for i in top),
         current=tuple(int(y[i]) for i in top),
     )
-    return _result(name, "categorical", result, n_ref, n_cur, cur.null_count, chart)
+    return _result(name, "categorical", result, n_ref, n_cur, cur.nulls, chart)
 
 
 def _result(
@@ -186,22 +290,6 @@ def _result(
     )
 
 
-def _numbers(array: pa.ChunkedArray) -> np.ndarray:
-    """The column as float64, nulls as NaN (one copy at most)."""
-    t = array.type
-    if pa.types.is_dictionary(t):
-        array = array.cast(t.value_type)
-        t = t.value_type
-    if pa.types.is_temporal(t):
-        array = array.cast(pa.int64())
-    elif pa.types.is_decimal(t):
-        array = array.cast(pa.float64())
-    combined = array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
-    if combined.null_count:
-        combined = pc.fill_null(combined.cast(pa.float64()), np.nan)
-    return np.asarray(combined.to_numpy(zero_copy_only=False), dtype=np.float64)
-
-
 def _distinct(x: np.ndarray) -> int:
     """Distinct values, counted up to ``CATEGORICAL_NUMBERS + 1`` cheaply (a sample first)."""
     head = np.unique(x[: 10 * (CATEGORICAL_NUMBERS + 1)])
@@ -210,21 +298,15 @@ def _distinct(x: np.ndarray) -> int:
     return int(np.unique(x).size)
 
 
-def _value_counts(array: pa.ChunkedArray) -> dict[Any, int]:
-    """Counts per value, nulls left out (Arrow's hash kernel, no Python per row)."""
-    counts = pc.value_counts(array)
-    values = counts.field("values").to_pylist()
-    numbers = counts.field("counts").to_pylist()
-    return {v: n for v, n in zip(values, numbers, strict=True) if v is not None}
-
-
 def _histograms(x: np.ndarray, y: np.ndarray) -> Distribution:
-    lo, hi = float(min(x.min(), y.min())), float(max(x.max(), y.max()))
+    """Counts of both sorted samples on shared equal-width bins (binary searches, not a pass)."""
+    lo, hi = float(min(x[0], y[0])), float(max(x[-1], y[-1]))
     if hi <= lo:
         hi = lo + 1.0
     edges = np.linspace(lo, hi, CHART_BINS + 1)
-    ref, _ = np.histogram(x, edges)
-    cur, _ = np.histogram(y, edges)
+    inner = edges[1:-1]
+    ref = np.diff(np.concatenate(([0], np.searchsorted(x, inner, side="left"), [x.size])))
+    cur = np.diff(np.concatenate(([0], np.searchsorted(y, inner, side="left"), [y.size])))
     return Distribution(
         bins=tuple(float(e) for e in edges),
         reference=tuple(int(n) for n in ref),
