@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,9 @@ from tendml.core.settings import Settings
 from tendml.datasets import Datasets
 from tendml.entities.datasets import DatasetVersion
 from tendml.entities.models import ModelVersion
+from tendml.entities.monitoring import MonitorResult
+from tendml.logs import LogReader
+from tendml.monitoring import monitor_window
 from tendml.packaging import LoadedModel
 from tendml.registry import Registry, Traffic
 from tendml.store import MetadataStore, open_store
@@ -68,6 +72,28 @@ class Workspace:
     def load_dataset(self, name: str, version: int | None = None) -> Any:
         """A dataset version's rows as a pyarrow Table."""
         return self.datasets.load(name, version)
+
+    # --- monitoring ---------------------------------------------------------------------------
+    def monitor(
+        self,
+        name: str,
+        *,
+        window: str | timedelta | int = "1d",
+        until: datetime | None = None,
+        reference: Any = None,
+    ) -> MonitorResult:
+        """The newest ``window`` (``"1d"``, ``"6h"``, a row count) of ``name``'s logged predictions:
+        drift of its inputs against the training dataset (or ``reference``), realised performance of
+        the labelled ones, usage."""
+        return monitor_window(
+            self.registry,
+            self.datasets,
+            LogReader(self.artifacts),
+            name,
+            window=window,
+            until=until,
+            reference=reference,
+        )
 
     # --- models ------------------------------------------------------------------------------
     def log_model(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tendml.cli import datasets, db, models, report, runs
+from tendml.cli import datasets, db, models, monitor, report, runs
 from tendml.cli.lineage import lineage
 from tendml.cli.serve import serve
 
@@ -41,6 +41,7 @@ app.add_typer(models.app, name="models")
 app.command("lineage")(lineage)
 app.command("serve")(serve)
 app.add_typer(report.app, name="report")
+app.add_typer(monitor.app, name="monitor")
 
 
 def main() -> None:

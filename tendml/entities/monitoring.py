@@ -129,3 +129,53 @@ class DriftReport(Record):
             f"{verdict}: {sum(c.drifted for c in self.columns)} of {len(self.columns)} columns drifted "
             f"({self.drift_share:.0%}; threshold {self.share_threshold:.0%}): {drifted}"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class MetricValue(Record):
+    """A metric of a window with its confidence interval (bootstrap, 95 %)."""
+
+    value: float
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Usage(Record):
+    """Traffic of a window: predictions, latency percentiles (ms) and predictions by arm and version."""
+
+    predictions: int
+    latency_p50_ms: float | None
+    latency_p95_ms: float | None
+    latency_p99_ms: float | None
+    by_arm: dict[str, int]
+    by_version: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorResult(Record):
+    """One window of a served model's prediction log against its reference.
+
+    ``data_drift`` compares the window's inputs with the reference (the model version's training
+    dataset); ``prediction_drift`` compares its predictions with the reference's target column when
+    the dataset has exactly one column besides the inputs; ``performance`` holds the realised metrics
+    of the labelled predictions (empty before any label arrives) and ``labelled`` how many there are.
+    """
+
+    model: str
+    version: int
+    since: str | None
+    until: str | None
+    rows: int
+    reference: str | None
+    usage: Usage
+    data_drift: DriftReport | None
+    prediction_drift: ColumnDrift | None
+    performance: dict[str, MetricValue]
+    labelled: int
+
+    def to_dict(self) -> dict[str, Any]:
+        out = Record.to_dict(self)
+        out["data_drift"] = None if self.data_drift is None else self.data_drift.to_dict()
+        out["prediction_drift"] = None if self.prediction_drift is None else self.prediction_drift.summary()
+        return out

@@ -1,0 +1,212 @@
+"""A monitoring window over a served model's prediction log: drift, realised performance, usage.
+
+The window is read from the log's Parquet segments with DuckDB (only the day partitions it spans),
+joined with the latest label of each prediction. The reference is the training dataset the model
+version was logged with (its lineage), or a frame the caller gives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tendml.core.errors import NotFound, ValidationFailed
+from tendml.entities.criteria import TaskType
+from tendml.entities.models import ModelVersion
+from tendml.entities.monitoring import ColumnDrift, MetricValue, MonitorResult, Usage
+from tendml.logs import LogReader
+from tendml.monitoring.drift import drift
+from tendml.stats import performance
+
+if TYPE_CHECKING:
+    from tendml.datasets import Datasets
+    from tendml.registry import Registry
+
+#: Bootstrap resamples for the confidence intervals of the realised metrics.
+BOOTSTRAP = 200
+
+
+def parse_window(window: str) -> timedelta | int:
+    """``"1d"``, ``"6h"``, ``"30m"`` → a duration; ``"10000"`` → the newest that many rows.
+
+    >>> parse_window("6h"), parse_window("500")
+    (datetime.timedelta(seconds=21600), 500)
+    """
+    text = window.strip().lower()
+    units = {"d": "days", "h": "hours", "m": "minutes", "w": "weeks"}
+    try:
+        if text[-1:] in units:
+            amount = float(text[:-1])
+            if amount > 0:
+                return timedelta(**{units[text[-1]]: amount})
+        elif int(text) > 0:
+            return int(text)
+    except ValueError:
+        pass
+    raise ValidationFailed(
+        f"window {window!r} is neither a duration nor a number of rows",
+        field="window",
+        hint="use 1d, 6h, 30m, 2w or a row count such as 10000",
+    )
+
+
+def monitor_window(
+    registry: Registry,
+    datasets: Datasets,
+    reader: LogReader,
+    name: str,
+    *,
+    window: str | timedelta | int = "1d",
+    until: datetime | None = None,
+    reference: Any = None,
+) -> MonitorResult:
+    """Monitor the newest ``window`` of model ``name``'s predictions (ending at ``until``, default now)."""
+    version = registry.resolve(name)
+    span = parse_window(window) if isinstance(window, str) else window
+    end = until or datetime.now(UTC)
+    since = end - span if isinstance(span, timedelta) else None
+    table = reader.joined(name, since=since, until=end)
+    if isinstance(span, int) and table.num_rows > span:
+        newest = pc.sort_indices(table, [("time", "descending")])[:span]
+        table = table.take(newest)
+    features = list(version.signature.inputs.names)
+    inputs = _inputs(table, features)
+    ref_frame, ref_name = _reference(registry, datasets, version, reference)
+    data_drift = prediction_drift = None
+    if table.num_rows and ref_frame is not None:
+        shared = [f for f in features if f in ref_frame.columns and f in inputs.columns]
+        if shared:
+            data_drift = drift(ref_frame[shared], inputs[shared])
+        target = [c for c in ref_frame.columns if c not in features]
+        if len(target) == 1:
+            prediction_drift = _prediction_drift(ref_frame[target[0]], table)
+    labelled, metrics = _performance(registry.get_model(name).task, version, table)
+    return MonitorResult(
+        model=name,
+        version=version.version,
+        since=since.isoformat() if since else None,
+        until=end.isoformat(),
+        rows=table.num_rows,
+        reference=ref_name,
+        usage=_usage(table),
+        data_drift=data_drift,
+        prediction_drift=prediction_drift,
+        performance=metrics,
+        labelled=labelled,
+    )
+
+
+def _inputs(table: pa.Table, features: list[str]) -> pd.DataFrame:
+    if table.num_rows == 0 or "inputs" not in table.column_names:
+        return pd.DataFrame(columns=features)
+    struct = table.column("inputs").combine_chunks()
+    names = [struct.type.field(i).name for i in range(struct.type.num_fields)]
+    return pd.DataFrame({n: struct.field(n).to_numpy(zero_copy_only=False) for n in names})
+
+
+def _reference(
+    registry: Registry, datasets: Datasets, version: ModelVersion, given: Any
+) -> tuple[pd.DataFrame | None, str | None]:
+    if given is not None:
+        frame = given if isinstance(given, pd.DataFrame) else pa.table(given).to_pandas()
+        return frame, "given"
+    lineage = registry.lineage(version.model, version.version)
+    if not lineage.datasets:
+        return None, None  # logged without a training dataset: no drift reference
+    found = lineage.datasets[0]
+    try:
+        table = datasets.load(found.name, found.version)
+    except NotFound:
+        return None, None
+    return table.to_pandas(), f"{found.name}@{found.version}"
+
+
+def _prediction_drift(target: pd.Series, table: pa.Table) -> ColumnDrift | None:
+    predictions = pd.Series(table.column("prediction").to_pylist(), name="prediction")
+    if pd.api.types.is_numeric_dtype(target) and not pd.api.types.is_bool_dtype(target):
+        predictions = pd.to_numeric(predictions, errors="coerce")
+    else:
+        target = target.astype(str)
+        predictions = predictions.astype(str)
+    reference = pd.DataFrame({"prediction": target.to_numpy()})
+    return drift(reference, pd.DataFrame({"prediction": predictions})).column("prediction")
+
+
+def _usage(table: pa.Table) -> Usage:
+    if table.num_rows == 0:
+        return Usage(0, None, None, None, {}, {})
+    latency = table.column("latency_ms").to_numpy(zero_copy_only=False).astype(np.float64)
+    p50, p95, p99 = (float(v) for v in np.nanpercentile(latency, [50, 95, 99]))
+
+    def counts(column: str) -> dict[str, int]:
+        found = pc.value_counts(table.column(column)).to_pylist()
+        return {str(item["values"]): int(item["counts"]) for item in found}
+
+    return Usage(table.num_rows, p50, p95, p99, counts("arm"), counts("version"))
+
+
+_CLASSIFICATION: dict[str, Callable[..., float]] = {
+    "accuracy": performance.accuracy,
+    "precision": lambda t, p: performance.precision(t, p, average="macro"),
+    "recall": lambda t, p: performance.recall(t, p, average="macro"),
+    "f1": lambda t, p: performance.f1(t, p, average="macro"),
+}
+_REGRESSION: dict[str, Callable[..., float]] = {
+    "mae": performance.mae,
+    "rmse": performance.rmse,
+    "mape": performance.mape,
+    "r2": performance.r2,
+}
+
+
+def _performance(
+    task: TaskType, version: ModelVersion, table: pa.Table
+) -> tuple[int, dict[str, MetricValue]]:
+    """Realised metrics of the labelled rows (main arms only: a shadow's rows score the challenger)."""
+    if table.num_rows == 0:
+        return 0, {}
+    answered = pc.and_(pc.is_valid(table.column("label")), pc.not_equal(table.column("arm"), "shadow"))
+    rows = table.filter(answered)
+    if rows.num_rows == 0:
+        return 0, {}
+    labels = rows.column("label").to_pylist()
+    predictions = rows.column("prediction").to_pylist()
+    out: dict[str, MetricValue] = {}
+    if task is TaskType.REGRESSION:
+        y_true = np.asarray(labels, dtype=np.float64)
+        y_pred = np.asarray(predictions, dtype=np.float64)
+        metrics = _REGRESSION
+    else:
+        y_true, y_pred = np.asarray(labels, dtype=object).astype(str), np.asarray(predictions).astype(str)
+        metrics = _CLASSIFICATION if task in (TaskType.BINARY, TaskType.MULTICLASS) else {}
+        out |= _roc_auc(version, rows, y_true)
+    for metric, fn in metrics.items():
+        try:
+            value = fn(y_true, y_pred)
+            low, high = (
+                performance.bootstrap_ci(fn, y_true, y_pred, n=BOOTSTRAP) if len(y_true) > 1 else (None, None)
+            )
+        except ValidationFailed:
+            continue  # a metric undefined on these labels (one class only, say)
+        out[metric] = MetricValue(value, low, high)
+    return rows.num_rows, out
+
+
+def _roc_auc(version: ModelVersion, rows: pa.Table, y_true: np.ndarray) -> dict[str, MetricValue]:
+    classes = version.signature.classes
+    if classes is None or len(classes) != 2 or rows.column("probabilities").null_count:
+        return {}
+    proba = np.asarray(rows.column("probabilities").to_pylist(), dtype=np.float64)
+    positive = (y_true == str(classes[1])).astype(np.int64)
+    if positive.min() == positive.max():
+        return {}
+    score = proba[:, 1]
+    value = performance.roc_auc(positive, score)
+    low, high = performance.bootstrap_ci(performance.roc_auc, positive, score, n=BOOTSTRAP, stratified=True)
+    return {"roc_auc": MetricValue(value, low, high)}
