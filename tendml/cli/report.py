@@ -25,6 +25,9 @@ def drift(
         list[str] | None, typer.Option("--column", "-c", help="Compare only these columns (repeatable).")
     ] = None,
     share: Annotated[float, typer.Option(help="Share of drifted columns that means dataset drift.")] = 0.5,
+    multivariate: Annotated[
+        bool, typer.Option(help="Also PCA reconstruction error and a domain classifier's ROC AUC.")
+    ] = False,
 ) -> None:
     """Per column: method, statistic, p-value, threshold and verdict; then the dataset's verdict.
 
@@ -34,7 +37,9 @@ def drift(
     from tendml.reports import drift_html, drift_json
 
     def action() -> DriftReport:
-        report = compute(reference, current, columns=column or None, share_threshold=share)
+        report = compute(
+            reference, current, columns=column or None, share_threshold=share, multivariate=multivariate
+        )
         if html is not None:
             html.write_text(drift_html(report, title=f"Data drift: {current.name} against {reference.name}"))
         if json_path not in (None, "-"):
@@ -53,3 +58,9 @@ def _show(report: DriftReport) -> None:
         for c in sorted(report.columns, key=lambda c: (not c.drifted, -c.severity))
     ]
     table(str(report), ["column", "type", "method", "statistic", "p-value", "threshold", "verdict"], rows)
+    for m in report.multivariate:
+        band = f"{m.lower:.4g}..{m.upper:.4g}" if m.lower is not None else f"> {m.upper:g}"
+        verdict = "DRIFT" if m.drifted else "ok"
+        console.print(
+            f"multivariate {m.method}: {m.statistic:.4g} (drift outside {band}; {m.detail}): {verdict}"
+        )

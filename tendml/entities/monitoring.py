@@ -73,6 +73,19 @@ class ColumnDrift(Record):
 
 
 @dataclass(frozen=True, slots=True)
+class MultivariateResult(Record):
+    """A multivariate drift verdict: the statistic, the band (``lower``..``upper``) or threshold
+    (``upper``) it is held against, and how it was made (components kept, folds)."""
+
+    method: str
+    statistic: float
+    lower: float | None
+    upper: float
+    drifted: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class DriftReport(Record):
     """Drift of a current sample against a reference: a verdict per column and for the dataset.
 
@@ -85,6 +98,7 @@ class DriftReport(Record):
     current_rows: int
     share_threshold: float = 0.5
     seconds: float = field(default=0.0, compare=False)
+    multivariate: tuple[MultivariateResult, ...] = ()
 
     @property
     def drift_share(self) -> float:
@@ -116,6 +130,7 @@ class DriftReport(Record):
             "reference_rows": self.reference_rows,
             "current_rows": self.current_rows,
             "columns": {c.name: c.summary() for c in self.columns},
+            "multivariate": {m.method: Record.to_dict(m) for m in self.multivariate},
         }
 
     def _repr_html_(self) -> str | None:

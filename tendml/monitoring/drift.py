@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from tendml.core.errors import ValidationFailed
 from tendml.core.frames import to_arrow
-from tendml.entities.monitoring import ColumnDrift, Distribution, DriftReport
+from tendml.entities.monitoring import ColumnDrift, Distribution, DriftReport, MultivariateResult
 from tendml.stats.drift import NumericMethod, choose_method, get_method
 from tendml.stats.summary import finite_numbers
 
@@ -44,12 +44,15 @@ def drift(
     methods: Mapping[str, str] | None = None,
     share_threshold: float = 0.5,
     workers: int | None = None,
+    multivariate: bool = False,
 ) -> DriftReport:
     """Compare ``current`` with ``reference`` column by column.
 
     ``columns`` limits the comparison (default: every column both have); ``methods`` names a method
     for some columns (``{"age": "psi"}``: see :data:`tendml.stats.drift.METHODS`); the dataset drifts
-    when the share of drifted columns reaches ``share_threshold``.
+    when the share of drifted columns reaches ``share_threshold``. With ``multivariate``, the report
+    also holds the PCA reconstruction error (numeric columns) and a domain classifier's ROC AUC, which
+    see drift in how columns move together (:mod:`tendml.monitoring.multivariate`).
 
     >>> import pandas as pd
     >>> ref = pd.DataFrame({"x": [float(i % 50) for i in range(400)], "plan": ["a", "b"] * 200})
@@ -76,13 +79,23 @@ def drift(
     threads = workers or min(len(names), os.cpu_count() or 1) or 1
     with ThreadPoolExecutor(max_workers=threads) as pool:
         results = list(pool.map(lambda n: _column(n, ref.column(n), cur.column(n), chosen.get(n)), names))
+    together = _multivariate(ref, cur, names) if multivariate else ()
     return DriftReport(
+        multivariate=together,
         columns=tuple(results),
         reference_rows=ref.rows,
         current_rows=cur.rows,
         share_threshold=share_threshold,
         seconds=time.perf_counter() - started,
     )
+
+
+def _multivariate(ref: _Sample, cur: _Sample, names: list[str]) -> tuple[MultivariateResult, ...]:
+    from tendml.monitoring.multivariate import domain_classifier, pca_reconstruction
+
+    reference, current = ref.frame_of(names), cur.frame_of(names)
+    found = [pca_reconstruction(reference, current), domain_classifier(reference, current)]
+    return tuple(result for result in found if result is not None)
 
 
 def _columns(ref: _Sample, cur: _Sample, wanted: Sequence[str] | None) -> list[str]:
@@ -172,6 +185,15 @@ class _Sample:
             self.table = to_arrow(data, field=side)
             self.names = self.table.column_names
             self.rows = self.table.num_rows
+
+    def frame_of(self, names: list[str]) -> pd.DataFrame:
+        """The columns ``names`` as a pandas DataFrame."""
+        if self.frame is not None:
+            selected: pd.DataFrame = self.frame[names]
+            return selected
+        assert self.table is not None
+        converted: pd.DataFrame = self.table.select(names).to_pandas()
+        return converted
 
     def column(self, name: str) -> _Column:
         if self.frame is not None:

@@ -64,6 +64,8 @@ def test_cli_report_drift(tmp_path: Path) -> None:
     assert "x" in done.output and "DRIFT" in done.output
     assert (tmp_path / "r.html").read_text().startswith("<!DOCTYPE html>")
     assert json.loads((tmp_path / "r.json").read_text())["columns"]["x"]["drifted"] is True
+    both = runner.invoke(app, [*args, "--multivariate"])
+    assert both.exit_code == 0 and "domain_classifier" in both.output
     printed = runner.invoke(app, [*args, "--json", "-"])
     assert printed.exit_code == 0 and json.loads(printed.stdout)["columns"]["k"]["drifted"] is False
     missing = runner.invoke(
