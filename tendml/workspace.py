@@ -81,10 +81,11 @@ class Workspace:
         window: str | timedelta | int = "1d",
         until: datetime | None = None,
         reference: Any = None,
+        segment: str | None = None,
     ) -> MonitorResult:
         """The newest ``window`` (``"1d"``, ``"6h"``, a row count) of ``name``'s logged predictions:
         drift of its inputs against the training dataset (or ``reference``), realised performance of
-        the labelled ones, usage."""
+        the labelled ones, usage; with ``segment`` (an input column), bias across its groups."""
         return monitor_window(
             self.registry,
             self.datasets,
@@ -93,6 +94,7 @@ class Workspace:
             window=window,
             until=until,
             reference=reference,
+            segment=segment,
         )
 
     # --- models ------------------------------------------------------------------------------

@@ -23,13 +23,14 @@ def run(
         datetime | None,
         typer.Option(help="End of the window (default now, UTC).", formats=["%Y-%m-%dT%H:%M:%S"]),
     ] = None,
+    segment: Annotated[str | None, typer.Option(help="An input column: bias across its groups.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Drift of the window's inputs against the training data, realised performance of the labelled
     predictions, and usage (volume, latency, arms)."""
 
     def action() -> MonitorResult:
-        return open_workspace(ctx).monitor(name, window=window, until=until)
+        return open_workspace(ctx).monitor(name, window=window, until=until, segment=segment)
 
     run_command(action, as_json, _show, to_json=lambda r: r.to_dict())
 
@@ -56,3 +57,8 @@ def _show(result: MonitorResult) -> None:
         table(f"performance ({result.labelled} labelled)", ["metric", "value", "low", "high"], perf)
     else:
         console.print("performance: no labels yet")
+    if result.bias is not None:
+        b = result.bias
+        groups = [(g, n, rate, acc) for g, (n, rate, acc) in b.groups.items()]
+        title = f"bias by {b.attribute}: positive-rate ratio {b.positive_rate_ratio:.3f}"
+        table(title, ["group", "rows", f"share predicted {b.positive}", "accuracy"], groups)

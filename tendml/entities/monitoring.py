@@ -168,6 +168,19 @@ class Usage(Record):
 
 
 @dataclass(frozen=True, slots=True)
+class Bias(Record):
+    """Predictions by group of a sensitive attribute: per group ``(rows, positive rate, accuracy or
+    None)``; ``positive_rate_ratio`` the lowest over the highest positive rate (1 is parity; under 0.8
+    fails the four-fifths rule) and ``accuracy_gap`` the largest difference in accuracy."""
+
+    attribute: str
+    positive: str
+    groups: dict[str, tuple[int, float, float | None]]
+    positive_rate_ratio: float
+    accuracy_gap: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class MonitorResult(Record):
     """One window of a served model's prediction log against its reference.
 
@@ -188,6 +201,7 @@ class MonitorResult(Record):
     prediction_drift: ColumnDrift | None
     performance: dict[str, MetricValue]
     labelled: int
+    bias: Bias | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = Record.to_dict(self)

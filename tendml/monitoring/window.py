@@ -19,10 +19,10 @@ import pyarrow.compute as pc
 from tendml.core.errors import NotFound, ValidationFailed
 from tendml.entities.criteria import TaskType
 from tendml.entities.models import ModelVersion
-from tendml.entities.monitoring import ColumnDrift, MetricValue, MonitorResult, Usage
+from tendml.entities.monitoring import Bias, ColumnDrift, MetricValue, MonitorResult, Usage
 from tendml.logs import LogReader
 from tendml.monitoring.drift import drift
-from tendml.stats import performance
+from tendml.stats import fairness, performance
 
 if TYPE_CHECKING:
     from tendml.datasets import Datasets
@@ -65,8 +65,10 @@ def monitor_window(
     window: str | timedelta | int = "1d",
     until: datetime | None = None,
     reference: Any = None,
+    segment: str | None = None,
 ) -> MonitorResult:
-    """Monitor the newest ``window`` of model ``name``'s predictions (ending at ``until``, default now)."""
+    """Monitor the newest ``window`` of model ``name``'s predictions (ending at ``until``, default now);
+    with ``segment``, an input column, also the bias across its groups."""
     version = registry.resolve(name)
     span = parse_window(window) if isinstance(window, str) else window
     end = until or datetime.now(UTC)
@@ -87,6 +89,7 @@ def monitor_window(
         if len(target) == 1:
             prediction_drift = _prediction_drift(ref_frame[target[0]], table)
     labelled, metrics = _performance(registry.get_model(name).task, version, table)
+    bias = _bias(version, table, inputs, segment) if segment is not None else None
     return MonitorResult(
         model=name,
         version=version.version,
@@ -99,6 +102,7 @@ def monitor_window(
         prediction_drift=prediction_drift,
         performance=metrics,
         labelled=labelled,
+        bias=bias,
     )
 
 
@@ -136,6 +140,34 @@ def _prediction_drift(target: pd.Series, table: pa.Table) -> ColumnDrift | None:
         predictions = predictions.astype(str)
     reference = pd.DataFrame({"prediction": target.to_numpy()})
     return drift(reference, pd.DataFrame({"prediction": predictions})).column("prediction")
+
+
+def _bias(version: ModelVersion, table: pa.Table, inputs: pd.DataFrame, segment: str) -> Bias | None:
+    if segment not in version.signature.inputs.names:
+        raise ValidationFailed(
+            f"segment {segment!r} is not an input of {version.model}",
+            field="segment",
+            hint=f"inputs: {', '.join(version.signature.inputs.names)}",
+        )
+    classes = version.signature.classes
+    if table.num_rows == 0 or classes is None or segment not in inputs.columns:
+        return None
+    main = pc.not_equal(table.column("arm"), "shadow").to_numpy(zero_copy_only=False)
+    predictions = np.asarray(table.column("prediction").to_pylist(), dtype=object)[main]
+    labels = np.asarray(table.column("label").to_pylist(), dtype=object)[main]
+    groups = inputs[segment].to_numpy()[main]
+    positive = classes[-1]
+    rates = fairness.group_rates(groups, predictions, positive=positive)
+    labelled = np.array([v is not None for v in labels])
+    if labelled.any():
+        with_labels = fairness.group_rates(
+            groups[labelled], predictions[labelled], positive=positive, y_true=labels[labelled]
+        )
+        rates = {
+            g: (n, rate, with_labels[g][2] if g in with_labels else None) for g, (n, rate, _) in rates.items()
+        }
+    ratio, gap = fairness.disparity(rates)
+    return Bias(segment, str(positive), rates, ratio, gap)
 
 
 def _usage(table: pa.Table) -> Usage:

@@ -1,9 +1,12 @@
 """Statistics on NumPy arrays (no I/O): column profiles, mergeable summaries, drift methods,
-performance metrics and label-free estimated performance (CBPE)."""
+performance metrics, label-free estimated performance (CBPE), multivariate drift (PCA reconstruction)
+and bias across groups."""
 
 from tendml.stats.drift import METHODS, DriftResult, choose_method, get_method
 from tendml.stats.estimation import CBPE, Estimate, IsotonicCalibrator, SamplingError
 from tendml.stats.estimation import METRICS as CBPE_METRICS
+from tendml.stats.fairness import disparity, group_rates
+from tendml.stats.multivariate import PCAReconstruction
 from tendml.stats.performance import (
     accuracy,
     bootstrap_ci,
@@ -31,15 +34,18 @@ __all__ = [
     "Estimate",
     "IsotonicCalibrator",
     "NumericSummary",
+    "PCAReconstruction",
     "SamplingError",
     "accuracy",
     "bin_edges",
     "bootstrap_ci",
     "categorical_profile",
     "choose_method",
+    "disparity",
     "expected_calibration_error",
     "f1",
     "get_method",
+    "group_rates",
     "log_loss",
     "mae",
     "mape",

@@ -79,6 +79,20 @@ def test_a_window_reports_drift_performance_and_usage(tmp_path: Path) -> None:
     assert json.loads(json.dumps(result.to_dict()))["data_drift"]["columns"]["a"]["drifted"] is True
 
 
+def test_bias_across_the_groups_of_an_input(tmp_path: Path) -> None:
+    ws, _, correct = _served(tmp_path / "h", shift=0.0, rows=200)
+    result = ws.monitor("m", window="1d", segment="b")  # a float input: every value its own group
+    bias = result.bias
+    assert bias is not None and bias.attribute == "b" and bias.positive == "1"
+    assert len(bias.groups) == 200 and sum(n for n, _, _ in bias.groups.values()) == 200
+    assert bias.positive_rate_ratio == 0.0  # some single-row groups are all positive, some none
+    labelled = [acc for _, _, acc in bias.groups.values() if acc is not None]
+    assert len(labelled) == 100 and bias.accuracy_gap == (1.0 if not correct[:100].all() else 0.0)
+    with pytest.raises(ValidationFailed) as info:
+        ws.monitor("m", segment="nope")
+    assert info.value.field == "segment"
+
+
 def test_a_window_by_rows_and_an_empty_window(tmp_path: Path) -> None:
     ws, _, _ = _served(tmp_path / "h", shift=0.0, rows=200)
     assert ws.monitor("m", window="50").rows == 50
