@@ -57,6 +57,9 @@ def _show(result: MonitorResult) -> None:
         table(f"performance ({result.labelled} labelled)", ["metric", "value", "low", "high"], perf)
     else:
         console.print("performance: no labels yet")
+    for found in result.concept_drift:
+        when = f": first at {found.at[0]}" if found.at else ""
+        console.print(f"concept drift ({found.detector}, {found.points} labelled): {found.changes} change(s){when}")
     if result.bias is not None:
         b = result.bias
         groups = [(g, n, rate, acc) for g, (n, rate, acc) in b.groups.items()]

@@ -168,6 +168,16 @@ class Usage(Record):
 
 
 @dataclass(frozen=True, slots=True)
+class ConceptDrift(Record):
+    """Changes a detector found in a window's error stream: how many, and when (prediction times)."""
+
+    detector: str
+    points: int
+    changes: int
+    at: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Bias(Record):
     """Predictions by group of a sensitive attribute: per group ``(rows, positive rate, accuracy or
     None)``; ``positive_rate_ratio`` the lowest over the highest positive rate (1 is parity; under 0.8
@@ -202,6 +212,7 @@ class MonitorResult(Record):
     performance: dict[str, MetricValue]
     labelled: int
     bias: Bias | None = None
+    concept_drift: tuple[ConceptDrift, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         out = Record.to_dict(self)

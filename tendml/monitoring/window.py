@@ -19,8 +19,9 @@ import pyarrow.compute as pc
 from tendml.core.errors import NotFound, ValidationFailed
 from tendml.entities.criteria import TaskType
 from tendml.entities.models import ModelVersion
-from tendml.entities.monitoring import Bias, ColumnDrift, MetricValue, MonitorResult, Usage
+from tendml.entities.monitoring import Bias, ColumnDrift, ConceptDrift, MetricValue, MonitorResult, Usage
 from tendml.logs import LogReader
+from tendml.monitoring.concept import DETECTORS, error_stream_changes
 from tendml.monitoring.drift import drift
 from tendml.stats import fairness, performance
 
@@ -90,6 +91,7 @@ def monitor_window(
             prediction_drift = _prediction_drift(ref_frame[target[0]], table)
     labelled, metrics = _performance(registry.get_model(name).task, version, table)
     bias = _bias(version, table, inputs, segment) if segment is not None else None
+    concept = _concept(registry.get_model(name).task, table) if labelled else ()
     return MonitorResult(
         model=name,
         version=version.version,
@@ -103,6 +105,7 @@ def monitor_window(
         performance=metrics,
         labelled=labelled,
         bias=bias,
+        concept_drift=concept,
     )
 
 
@@ -168,6 +171,25 @@ def _bias(version: ModelVersion, table: pa.Table, inputs: pd.DataFrame, segment:
         }
     ratio, gap = fairness.disparity(rates)
     return Bias(segment, str(positive), rates, ratio, gap)
+
+
+def _concept(task: TaskType, table: pa.Table) -> tuple[ConceptDrift, ...]:
+    """ADWIN and Page–Hinkley over the labelled predictions' errors, in time order."""
+    answered = pc.and_(pc.is_valid(table.column("label")), pc.not_equal(table.column("arm"), "shadow"))
+    rows = table.filter(answered)
+    rows = rows.take(pc.sort_indices(rows, [("time", "ascending")]))
+    labels, predictions = rows.column("label").to_pylist(), rows.column("prediction").to_pylist()
+    if task is TaskType.REGRESSION:
+        try:
+            errors = np.abs(np.asarray(labels, dtype=np.float64) - np.asarray(predictions, dtype=np.float64))
+        except (TypeError, ValueError):
+            return ()
+    else:
+        errors = (np.asarray(labels, dtype=object).astype(str) != np.asarray(predictions).astype(str)).astype(
+            float
+        )
+    times = [t.isoformat() for t in rows.column("time").to_pylist()]
+    return tuple(error_stream_changes(errors, times, detector=d) for d in DETECTORS)
 
 
 def _usage(table: pa.Table) -> Usage:

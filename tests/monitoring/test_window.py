@@ -122,3 +122,25 @@ def test_cli_monitor_run(tmp_path: Path) -> None:
     assert table.exit_code == 0 and "accuracy" in table.output
     bad = runner.invoke(app, ["--home", str(tmp_path / "h"), "monitor", "run", "m", "--window", "soon"])
     assert bad.exit_code == 1 and "window" in bad.output
+
+
+def test_concept_drift_on_the_error_stream() -> None:
+    from tendml.monitoring.concept import error_stream_changes
+
+    rng = np.random.default_rng(3)
+    calm = (rng.random(2000) < 0.1).astype(float)
+    broken = np.r_[calm[:1000], (rng.random(1000) < 0.5).astype(float)]
+    for detector in ("adwin", "page_hinkley"):
+        assert error_stream_changes(calm, detector=detector).changes == 0
+        found = error_stream_changes(broken, [f"t{i}" for i in range(2000)], detector=detector)
+        assert found.changes >= 1 and int(found.at[0][1:]) >= 1000 and found.points == 2000
+    with pytest.raises(ValidationFailed) as info:
+        error_stream_changes(calm, detector="ddm")
+    assert info.value.field == "detector"
+
+
+def test_a_window_with_labels_runs_the_detectors(tmp_path: Path) -> None:
+    ws, _, _ = _served(tmp_path / "h", shift=0.0, rows=200)
+    result = ws.monitor("m")
+    assert [c.detector for c in result.concept_drift] == ["adwin", "page_hinkley"]
+    assert all(c.points == 100 for c in result.concept_drift)
