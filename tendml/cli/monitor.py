@@ -59,7 +59,9 @@ def _show(result: MonitorResult) -> None:
         console.print("performance: no labels yet")
     for found in result.concept_drift:
         when = f": first at {found.at[0]}" if found.at else ""
-        console.print(f"concept drift ({found.detector}, {found.points} labelled): {found.changes} change(s){when}")
+        console.print(
+            f"concept drift ({found.detector}, {found.points} labelled): {found.changes} change(s){when}"
+        )
     if result.bias is not None:
         b = result.bias
         groups = [(g, n, rate, acc) for g, (n, rate, acc) in b.groups.items()]
