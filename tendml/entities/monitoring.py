@@ -198,6 +198,8 @@ class MonitorResult(Record):
     dataset); ``prediction_drift`` compares its predictions with the reference's target column when
     the dataset has exactly one column besides the inputs; ``performance`` holds the realised metrics
     of the labelled predictions (empty before any label arrives) and ``labelled`` how many there are.
+    ``estimated`` holds CBPE's label-free estimates (value and band) when the caller gave a labelled
+    reference the model did not train on (a held-out set: training data makes a model over-confident).
     """
 
     model: str
@@ -213,6 +215,7 @@ class MonitorResult(Record):
     labelled: int
     bias: Bias | None = None
     concept_drift: tuple[ConceptDrift, ...] = ()
+    estimated: dict[str, MetricValue] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out = Record.to_dict(self)

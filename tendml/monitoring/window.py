@@ -23,7 +23,7 @@ from tendml.entities.monitoring import Bias, ColumnDrift, ConceptDrift, MetricVa
 from tendml.logs import LogReader
 from tendml.monitoring.concept import DETECTORS, error_stream_changes
 from tendml.monitoring.drift import drift
-from tendml.stats import fairness, performance
+from tendml.stats import CBPE, fairness, performance
 
 if TYPE_CHECKING:
     from tendml.datasets import Datasets
@@ -92,6 +92,9 @@ def monitor_window(
     labelled, metrics = _performance(registry.get_model(name).task, version, table)
     bias = _bias(version, table, inputs, segment) if segment is not None else None
     concept = _concept(registry.get_model(name).task, table) if labelled else ()
+    estimated: dict[str, MetricValue] = {}
+    if reference is not None and ref_frame is not None and table.num_rows:
+        estimated = _estimated(registry, version, ref_frame, table)
     return MonitorResult(
         model=name,
         version=version.version,
@@ -106,6 +109,7 @@ def monitor_window(
         labelled=labelled,
         bias=bias,
         concept_drift=concept,
+        estimated=estimated,
     )
 
 
@@ -171,6 +175,26 @@ def _bias(version: ModelVersion, table: pa.Table, inputs: pd.DataFrame, segment:
         }
     ratio, gap = fairness.disparity(rates)
     return Bias(segment, str(positive), rates, ratio, gap)
+
+
+def _estimated(
+    registry: Registry, version: ModelVersion, reference: pd.DataFrame, table: pa.Table
+) -> dict[str, MetricValue]:
+    """CBPE fitted on the labelled reference (its one non-input column is the target), estimating the
+    window's accuracy, ROC AUC and F1 from the logged probabilities alone."""
+    classes = version.signature.classes
+    features = list(version.signature.inputs.names)
+    target = [c for c in reference.columns if c not in features]
+    if classes is None or len(target) != 1 or table.column("probabilities").null_count:
+        return {}
+    model = registry.load_model(version)
+    proba_ref = np.asarray(model.predict_proba(reference[features]), dtype=np.float64)
+    cbpe = CBPE().fit(reference[target[0]].to_numpy(), proba_ref, classes=list(classes))
+    main = table.filter(pc.not_equal(table.column("arm"), "shadow"))
+    if main.num_rows == 0:
+        return {}
+    proba = np.asarray(main.column("probabilities").to_pylist(), dtype=np.float64)
+    return {e.metric: MetricValue(e.value, e.lower, e.upper) for e in cbpe.estimate(proba)}
 
 
 def _concept(task: TaskType, table: pa.Table) -> tuple[ConceptDrift, ...]:

@@ -144,3 +144,16 @@ def test_a_window_with_labels_runs_the_detectors(tmp_path: Path) -> None:
     result = ws.monitor("m")
     assert [c.detector for c in result.concept_drift] == ["adwin", "page_hinkley"]
     assert all(c.points == 100 for c in result.concept_drift)
+
+
+def test_estimated_performance_from_a_held_out_reference(tmp_path: Path) -> None:
+    ws, _, correct = _served(tmp_path / "h", shift=0.0, rows=600)
+    rng = np.random.default_rng(9)
+    held_out = pd.DataFrame({"a": rng.normal(0, 1, 2000), "b": rng.normal(0, 1, 2000)})
+    held_out["y"] = (held_out["a"] + held_out["b"] > 0).astype(int)
+    result = ws.monitor("m", reference=held_out)
+    accuracy = result.estimated["accuracy"]
+    assert accuracy.low is not None and accuracy.high is not None
+    assert accuracy.low <= correct.mean() <= accuracy.high  # the realised accuracy of all 600 rows
+    assert set(result.estimated) == {"accuracy", "roc_auc", "f1"}
+    assert ws.monitor("m").estimated == {}  # the training data is no reference for CBPE
