@@ -8,6 +8,7 @@ to be upgraded. PostgreSQL writers serialise per aggregate with row locks (``FOR
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -122,12 +123,31 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
+def _set_wal(cur: Any) -> None:
+    """Switch a fresh database to WAL. The switch takes an exclusive lock that SQLite may refuse at once
+    ("database is locked", without waiting on the busy timeout) while another connection makes the same
+    first switch; once the file is in WAL mode the pragma needs no lock. So: retry for a while."""
+    import sqlite3
+
+    delay, waited = 0.01, 0.0
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or waited >= _BUSY_TIMEOUT_MS / 1000:
+                raise
+            time.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 0.5)
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
+        _set_wal(cur)
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")

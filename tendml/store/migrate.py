@@ -40,7 +40,7 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     """Migrate to ``revision``; returns (before, after). Safe when several processes start at once."""
     head = head_revision()
-    before = current_revision(engine)
+    before = _revision_retrying(engine)
     if before == head and revision == "head":
         return before, head
     for attempt in range(5):
@@ -56,6 +56,18 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
                 raise
             time.sleep(0.2 * (attempt + 1))
     return before, current_revision(engine) or ""
+
+
+def _revision_retrying(engine: Engine) -> str | None:
+    """The current revision, read again if a first use elsewhere holds the fresh database locked."""
+    for attempt in range(5):
+        try:
+            return current_revision(engine)
+        except DBAPIError:
+            if attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    return None  # not reached
 
 
 def _run_upgrade(engine: Engine, revision: str) -> None:
