@@ -89,9 +89,10 @@ def monitor_window(
         target = [c for c in ref_frame.columns if c not in features]
         if len(target) == 1:
             prediction_drift = _prediction_drift(ref_frame[target[0]], table)
-    labelled, metrics = _performance(registry.get_model(name).task, version, table)
+    task = registry.get_model(name).task
+    labelled, metrics = _performance(task, version, table)
     bias = _bias(version, table, inputs, segment) if segment is not None else None
-    concept = _concept(registry.get_model(name).task, table) if labelled else ()
+    concept = _concept(task, table) if labelled else ()
     estimated: dict[str, MetricValue] = {}
     if reference is not None and ref_frame is not None and table.num_rows:
         estimated = _estimated(registry, version, ref_frame, table)
@@ -199,8 +200,7 @@ def _estimated(
 
 def _concept(task: TaskType, table: pa.Table) -> tuple[ConceptDrift, ...]:
     """ADWIN and Page–Hinkley over the labelled predictions' errors, in time order."""
-    answered = pc.and_(pc.is_valid(table.column("label")), pc.not_equal(table.column("arm"), "shadow"))
-    rows = table.filter(answered)
+    rows = _labelled(table)
     rows = rows.take(pc.sort_indices(rows, [("time", "ascending")]))
     labels, predictions = rows.column("label").to_pylist(), rows.column("prediction").to_pylist()
     if task is TaskType.REGRESSION:
@@ -214,6 +214,12 @@ def _concept(task: TaskType, table: pa.Table) -> tuple[ConceptDrift, ...]:
         )
     times = [t.isoformat() for t in rows.column("time").to_pylist()]
     return tuple(error_stream_changes(errors, times, detector=d) for d in DETECTORS)
+
+
+def _labelled(table: pa.Table) -> pa.Table:
+    """The labelled predictions of the answering arms (a shadow's rows score the challenger)."""
+    answered = pc.and_(pc.is_valid(table.column("label")), pc.not_equal(table.column("arm"), "shadow"))
+    return table.filter(answered)
 
 
 def _usage(table: pa.Table) -> Usage:
@@ -249,8 +255,7 @@ def _performance(
     """Realised metrics of the labelled rows (main arms only: a shadow's rows score the challenger)."""
     if table.num_rows == 0:
         return 0, {}
-    answered = pc.and_(pc.is_valid(table.column("label")), pc.not_equal(table.column("arm"), "shadow"))
-    rows = table.filter(answered)
+    rows = _labelled(table)
     if rows.num_rows == 0:
         return 0, {}
     labels = rows.column("label").to_pylist()
